@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+import click
+
+from casetrail import __version__
+from casetrail.cli.serve import serve
+
+
+@click.group()
+@click.version_option(__version__, prog_name="casetrail")
+def main() -> None:
+    """casetrail: an event-sourced customer-support backend."""
+
+
+main.add_command(serve)

