@@ -1,0 +1,1 @@
+"""The support domain: pure aggregates, their events, value objects and errors."""

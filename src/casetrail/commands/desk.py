@@ -1,0 +1,312 @@
+"""The support desk: the write-side application service.
+
+Its methods read like the list of commands. Each loads one aggregate, asks it to decide,
+and commits the resulting events (with the idempotency record, when the client sent a key)
+through the group committer. Queries over single streams (the case now, the case as it was,
+its audit trail) are at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.utils import Environment
+
+from casetrail.commands.group_commit import CommitConflict, GroupCommitter
+from casetrail.commands.history import HistoryEntry, history_entry
+from casetrail.commands.messages import (
+    AssignCase,
+    ChangePriority,
+    ChangeStatus,
+    CommandContext,
+    EscalateCase,
+    OpenCase,
+    PostMessage,
+    TagCase,
+    UnassignCase,
+    UntagCase,
+)
+from casetrail.commands.case_numbers import CaseNumberBlocks
+from casetrail.commands.ports import Clock, IdempotencyRecord, IdSource, SupportRecorder
+from casetrail.commands.results import (
+    CaseNotFound,
+    CommandResult,
+    IdempotencyKeyReused,
+    TooMuchContention,
+    VersionConflict,
+)
+from casetrail.domain.conversation import Conversation, conversation_id_for_case
+from casetrail.domain.errors import CaseIsClosed
+from casetrail.domain.ticket import Ticket
+
+# How often a command without an expected version is re-run after losing a race.
+MAX_ATTEMPTS = 8
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class SupportDesk(Application[UUID]):
+    name = "support"
+
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        *,
+        clock: Clock,
+        new_id: IdSource,
+        max_commands_per_commit: int = 256,
+    ) -> None:
+        super().__init__(env)
+        if not isinstance(self.recorder, SupportRecorder):
+            raise TypeError("the support desk needs a recorder that keeps idempotency records")
+        self._support_recorder: SupportRecorder = self.recorder
+        self._clock = clock
+        self._new_id = new_id
+        self._next_case_number = CaseNumberBlocks(self._support_recorder.allocate_case_numbers)
+        self.committer = GroupCommitter(self._write_batch, max_commands_per_commit)
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        # Configuration comes only from the settings object, never from os.environ.
+        return Environment(name, dict(env or {}))
+
+    def close(self) -> None:
+        self.committer.close()
+        super().close()
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def open_case(self, command: OpenCase, context: CommandContext) -> CommandResult:
+        replayed = self._replay(context)
+        if replayed is not None:
+            return replayed
+        case_id = command.case_id or self._new_id()
+        ticket = Ticket.open(
+            case_id=case_id,
+            sequence_number=self._next_case_number(),
+            customer_id=command.customer_id,
+            subject=command.subject,
+            description=command.description,
+            priority=command.priority,
+            channel=command.channel,
+            tags=command.tags,
+            order_id=command.order_id,
+            external_ref=command.external_ref,
+            actor=context.actor,
+            at=self._clock(),
+        )
+        result = CommandResult(case_id=case_id, version=ticket.version, position=None)
+        try:
+            return self._commit(ticket.collect_events(), result, context)
+        except CommitConflict:
+            replayed = self._replay(context)
+            if replayed is not None:
+                return replayed
+            raise VersionConflict(case_id, expected=0, actual=self.get_case(case_id).version)
+
+    def post_message(self, command: PostMessage, context: CommandContext) -> CommandResult:
+        def decide() -> tuple[Sequence[DomainEventProtocol[UUID]], CommandResult]:
+            ticket = self._ticket_at_expected_version(command.case_id, context)
+            if not ticket.accepts_messages:
+                raise CaseIsClosed(ticket.id)
+            conversation = self._conversation_of(ticket, context)
+            message = conversation.post(
+                message_id=self._new_id(),
+                author_type=command.author_type,
+                author_id=command.author_id,
+                body=command.body,
+                attachment_uri=command.attachment_uri,
+                internal=command.internal,
+                actor=context.actor,
+                at=self._clock(),
+            )
+            result = CommandResult(
+                case_id=ticket.id,
+                version=ticket.version,
+                position=None,
+                message_id=message.message_id,
+                message_position=message.position,
+            )
+            return conversation.collect_events(), result
+
+        return self._run(command.case_id, context, decide)
+
+    def change_status(self, command: ChangeStatus, context: CommandContext) -> CommandResult:
+        return self._change_ticket(
+            command.case_id,
+            context,
+            lambda ticket, at: ticket.change_status(
+                command.status, reason=command.reason, actor=context.actor, at=at
+            ),
+        )
+
+    def change_priority(self, command: ChangePriority, context: CommandContext) -> CommandResult:
+        return self._change_ticket(
+            command.case_id,
+            context,
+            lambda ticket, at: ticket.change_priority(command.priority, actor=context.actor, at=at),
+        )
+
+    def assign_case(self, command: AssignCase, context: CommandContext) -> CommandResult:
+        return self._change_ticket(
+            command.case_id,
+            context,
+            lambda ticket, at: ticket.assign(
+                command.agent_id, reason=command.reason, actor=context.actor, at=at
+            ),
+        )
+
+    def unassign_case(self, command: UnassignCase, context: CommandContext) -> CommandResult:
+        return self._change_ticket(
+            command.case_id,
+            context,
+            lambda ticket, at: ticket.unassign(actor=context.actor, at=at),
+        )
+
+    def escalate_case(self, command: EscalateCase, context: CommandContext) -> CommandResult:
+        return self._change_ticket(
+            command.case_id,
+            context,
+            lambda ticket, at: ticket.escalate(reason=command.reason, actor=context.actor, at=at),
+        )
+
+    def tag_case(self, command: TagCase, context: CommandContext) -> CommandResult:
+        return self._change_ticket(
+            command.case_id,
+            context,
+            lambda ticket, at: ticket.tag(command.tags, actor=context.actor, at=at),
+        )
+
+    def untag_case(self, command: UntagCase, context: CommandContext) -> CommandResult:
+        return self._change_ticket(
+            command.case_id,
+            context,
+            lambda ticket, at: ticket.untag(command.tags, actor=context.actor, at=at),
+        )
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def get_case(self, case_id: UUID) -> Ticket:
+        return self._get(case_id, Ticket)
+
+    def get_case_as_of(self, case_id: UUID, at: datetime) -> Ticket:
+        """The case as it stood at ``at``, folded from its events up to that moment."""
+        ticket: Ticket | None = None
+        for event in self.events.get(case_id):
+            if event.timestamp > at:
+                break
+            ticket = cast("Ticket | None", event.mutate(ticket))
+        if not isinstance(ticket, Ticket):
+            raise CaseNotFound(case_id)
+        return ticket
+
+    def get_conversation(self, case_id: UUID) -> Conversation | None:
+        try:
+            return self._get(conversation_id_for_case(case_id), Conversation)
+        except CaseNotFound:
+            return None
+
+    def case_history(self, case_id: UUID) -> list[HistoryEntry]:
+        """Every event of the case and its conversation, in the order they happened."""
+        ticket_events = list(self.events.get(case_id))
+        if not ticket_events or not isinstance(ticket_events[0], Ticket.Opened):
+            raise CaseNotFound(case_id)
+        conversation_events = list(self.events.get(conversation_id_for_case(case_id)))
+        entries = [history_entry("case", event) for event in ticket_events]
+        entries += [history_entry("conversation", event) for event in conversation_events]
+        return sorted(entries, key=lambda entry: (entry.at, entry.stream, entry.version))
+
+    # -- machinery --------------------------------------------------------------------------
+
+    def _change_ticket(
+        self,
+        case_id: UUID,
+        context: CommandContext,
+        change: Callable[[Ticket, datetime], None],
+    ) -> CommandResult:
+        def decide() -> tuple[Sequence[DomainEventProtocol[UUID]], CommandResult]:
+            ticket = self._ticket_at_expected_version(case_id, context)
+            change(ticket, self._clock())
+            result = CommandResult(case_id=case_id, version=ticket.version, position=None)
+            return ticket.collect_events(), result
+
+        return self._run(case_id, context, decide)
+
+    def _run(
+        self,
+        case_id: UUID,
+        context: CommandContext,
+        decide: Callable[[], tuple[Sequence[DomainEventProtocol[UUID]], CommandResult]],
+    ) -> CommandResult:
+        """Decide and commit; on losing a race, decide again on fresh state."""
+        for _ in range(MAX_ATTEMPTS):
+            replayed = self._replay(context)
+            if replayed is not None:
+                return replayed
+            events, result = decide()
+            try:
+                return self._commit(events, result, context)
+            except CommitConflict:
+                if context.expected_version is not None:
+                    current = self.get_case(case_id).version
+                    if current != context.expected_version:
+                        raise VersionConflict(case_id, context.expected_version, current) from None
+        raise TooMuchContention(case_id)
+
+    def _commit(
+        self,
+        events: Sequence[DomainEventProtocol[UUID]],
+        result: CommandResult,
+        context: CommandContext,
+    ) -> CommandResult:
+        record = None
+        if context.idempotency_key is not None:
+            record = IdempotencyRecord(
+                key=context.idempotency_key,
+                fingerprint=context.fingerprint,
+                result=result.to_json(),
+            )
+        stored = [self.mapper.to_stored_event(event) for event in events]
+        ids = self.committer.commit(stored, record)
+        return replace(result, position=ids[-1] if ids else None)
+
+    def _write_batch(
+        self, stored: Sequence[Any], records: Sequence[IdempotencyRecord]
+    ) -> Sequence[int]:
+        return self._support_recorder.insert_events(stored, idempotency_records=records) or []
+
+    def _replay(self, context: CommandContext) -> CommandResult | None:
+        if context.idempotency_key is None:
+            return None
+        record = self._support_recorder.select_idempotency_record(context.idempotency_key)
+        if record is None:
+            return None
+        if record.fingerprint != context.fingerprint:
+            raise IdempotencyKeyReused(context.idempotency_key)
+        return CommandResult.from_json(record.result)
+
+    def _ticket_at_expected_version(self, case_id: UUID, context: CommandContext) -> Ticket:
+        ticket = self.get_case(case_id)
+        if context.expected_version is not None and ticket.version != context.expected_version:
+            raise VersionConflict(case_id, context.expected_version, ticket.version)
+        return ticket
+
+    def _conversation_of(self, ticket: Ticket, context: CommandContext) -> Conversation:
+        conversation = self.get_conversation(ticket.id)
+        if conversation is None:
+            conversation = Conversation.start_for_case(ticket.id, actor=context.actor, at=self._clock())
+        return conversation
+
+    def _get(self, aggregate_id: UUID, kind: type[A]) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise CaseNotFound(aggregate_id) from None
+        if not isinstance(aggregate, kind):
+            raise CaseNotFound(aggregate_id)
+        return aggregate

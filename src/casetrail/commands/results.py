@@ -1,0 +1,75 @@
+"""What a command answers, and the errors the write side raises besides domain errors."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    case_id: UUID
+    # The case's version after the command (the ETag clients send back in If-Match).
+    version: int
+    # Notification id of the last event written; None when the command changed nothing or
+    # when the result is a replay of an earlier request.
+    position: int | None
+    message_id: UUID | None = None
+    message_position: int | None = None
+    replayed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["case_id"] = str(self.case_id)
+        data["message_id"] = str(self.message_id) if self.message_id else None
+        data.pop("replayed")
+        data["position"] = None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CommandResult:
+        return cls(
+            case_id=UUID(data["case_id"]),
+            version=int(data["version"]),
+            position=None,
+            message_id=UUID(data["message_id"]) if data.get("message_id") else None,
+            message_position=data.get("message_position"),
+            replayed=True,
+        )
+
+
+class CommandError(Exception):
+    """A command could not be carried out for a reason other than a business rule."""
+
+
+class CaseNotFound(CommandError):
+    def __init__(self, case_id: UUID) -> None:
+        super().__init__(f"no case with id {case_id}")
+        self.case_id = case_id
+
+
+class VersionConflict(CommandError):
+    def __init__(self, case_id: UUID, expected: int, actual: int) -> None:
+        super().__init__(
+            f"case {case_id} is at version {actual}, not {expected}: reload it and retry"
+        )
+        self.case_id = case_id
+        self.expected = expected
+        self.actual = actual
+
+
+class IdempotencyKeyReused(CommandError):
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"Idempotency-Key {key!r} was already used for a different request"
+        )
+        self.key = key
+
+
+class TooMuchContention(CommandError):
+    """Concurrent writers kept winning; the caller may retry later."""
+
+    def __init__(self, case_id: UUID) -> None:
+        super().__init__(f"case {case_id} is changing too fast; retry the command")
+        self.case_id = case_id

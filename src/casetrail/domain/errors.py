@@ -1,0 +1,29 @@
+"""Typed domain errors: each names the rule that was broken."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+
+class DomainError(Exception):
+    """A command was refused by a business rule."""
+
+
+class InvalidTransition(DomainError):
+    def __init__(self, current: str, requested: str) -> None:
+        super().__init__(f"cannot move a case from '{current}' to '{requested}'")
+        self.current = current
+        self.requested = requested
+
+
+class CaseIsClosed(DomainError):
+    def __init__(self, case_id: UUID) -> None:
+        super().__init__(f"case {case_id} is closed and accepts no further changes")
+        self.case_id = case_id
+        self.current = "closed"
+
+
+class CaseNotAssigned(DomainError):
+    def __init__(self, case_id: UUID) -> None:
+        super().__init__(f"case {case_id} has no assignee")
+        self.case_id = case_id

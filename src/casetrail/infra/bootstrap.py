@@ -1,0 +1,106 @@
+"""Wiring: build casetrail's components from the settings, once, at the edge."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from casetrail.commands.desk import SupportDesk
+from casetrail.infra.local_postgres import LocalPostgres, free_port, port_in_use
+from casetrail.infra.memory_store import MemoryFactory
+from casetrail.infra.settings import Settings
+
+EMBEDDED_DATABASE = "casetrail"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def embedded_postgres(data_dir: Path) -> LocalPostgres:
+    """The embedded default's PostgreSQL: data and chosen port kept under ``data_dir``."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port_file = data_dir / "postgres.port"
+    cluster = LocalPostgres(data_dir / "postgres", port=0)
+    port = int(port_file.read_text()) if port_file.exists() else 0
+    if not port or (port_in_use(port) and not cluster.is_running()):
+        port = free_port()
+        port_file.write_text(str(port))
+    return LocalPostgres(data_dir / "postgres", port=port)
+
+
+def postgres_env(database_url: str, settings: Settings) -> dict[str, str]:
+    url = urlsplit(database_url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "casetrail.infra.event_store:SupportEventRecorder",
+        "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
+        "POSTGRES_HOST": url.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_POOL_SIZE": str(settings.database_pool_size),
+        "POSTGRES_MAX_OVERFLOW": "0",
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_PRE_PING": "y",
+        "CREATE_TABLE": "y",
+    }
+
+
+def build_postgres_desk(database_url: str, settings: Settings) -> SupportDesk:
+    return SupportDesk(
+        postgres_env(database_url, settings),
+        clock=utc_now,
+        new_id=uuid.uuid4,
+        max_commands_per_commit=settings.max_commands_per_commit,
+    )
+
+
+def build_memory_desk() -> SupportDesk:
+    return SupportDesk(
+        {"PERSISTENCE_MODULE": f"{MemoryFactory.__module__}:{MemoryFactory.__qualname__}"},
+        clock=utc_now,
+        new_id=uuid.uuid4,
+    )
+
+
+@dataclass
+class Runtime:
+    """What one casetrail process holds: its settings, its desk, and what it started."""
+
+    settings: Settings
+    database_url: str
+    desk: SupportDesk
+    embedded: LocalPostgres | None
+
+    def close(self) -> None:
+        self.desk.close()
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+@contextlib.contextmanager
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    """Start what the settings ask for (an embedded PostgreSQL by default) and wire it."""
+    embedded: LocalPostgres | None = None
+    if settings.database_url is None:
+        embedded = embedded_postgres(settings.data_dir)
+        embedded.start()
+        embedded.create_database(EMBEDDED_DATABASE)
+        database_url = embedded.dsn(EMBEDDED_DATABASE)
+    else:
+        database_url = str(settings.database_url)
+    desk: SupportDesk | None = None
+    try:
+        desk = build_postgres_desk(database_url, settings)
+        yield Runtime(settings=settings, database_url=database_url, desk=desk, embedded=embedded)
+    finally:
+        if desk is not None:
+            desk.close()
+        if embedded is not None:
+            embedded.stop()
