@@ -1,12 +1,57 @@
 from __future__ import annotations
 
+import logging
+import signal
+import sys
+from types import FrameType
+
 import click
+import uvicorn
+
+from casetrail.infra.bootstrap import runtime
+from casetrail.infra.local_postgres import LocalPostgresError, port_in_use
+from casetrail.infra.readiness import postgres_check
+from casetrail.infra.settings import Settings
+from casetrail.read_api.app import create_app
 
 
 @click.command()
 @click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default 8000).")
-@click.option("--no-workers", is_flag=True, help="Serve the API only: no projections, relay or consumers.")
+@click.option(
+    "--no-workers", is_flag=True, help="Serve the API only: no projections, relay or consumers."
+)
 def serve(host: str | None, port: int | None, no_workers: bool) -> None:
     """Run the HTTP API (and, unless --no-workers, the background workers)."""
-    raise click.ClickException("serve is being wired")
+    settings = Settings()
+    host = host or settings.host
+    port = port or settings.port
+    if port_in_use(port, host):
+        raise click.ClickException(f"port {host}:{port} is already in use (choose one with --port)")
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into a normal exit so
+    # that the embedded PostgreSQL is stopped cleanly behind it.
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        with runtime(settings) as running:
+            where = (
+                f"embedded PostgreSQL in {running.embedded.data_dir}"
+                if running.embedded is not None
+                else "PostgreSQL at CASETRAIL_DATABASE_URL"
+            )
+            click.echo(f"casetrail: serving http://{host}:{port} (docs at /docs), {where}")
+            app = create_app(
+                running.desk,
+                readiness_checks={"postgres": postgres_check(running.database_url)},
+            )
+            uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    except LocalPostgresError as error:
+        raise click.ClickException(str(error).splitlines()[0]) from None
+    except KeyboardInterrupt:
+        pass
+    finally:
+        click.echo("casetrail: stopped")
+
+
+def _exit_quietly(signum: int, frame: FrameType | None) -> None:
+    sys.exit(0)

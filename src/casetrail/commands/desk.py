@@ -100,7 +100,9 @@ class SupportDesk(Application[UUID]):
             actor=context.actor,
             at=self._clock(),
         )
-        result = CommandResult(case_id=case_id, version=ticket.version, position=None)
+        result = CommandResult(
+            case_id=case_id, version=ticket.version, position=None, case_number=ticket.case_number
+        )
         try:
             return self._commit(ticket.collect_events(), result, context)
         except CommitConflict:

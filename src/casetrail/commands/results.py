@@ -15,6 +15,7 @@ class CommandResult:
     # Notification id of the last event written; None when the command changed nothing or
     # when the result is a replay of an earlier request.
     position: int | None
+    case_number: str | None = None
     message_id: UUID | None = None
     message_position: int | None = None
     replayed: bool = False
@@ -33,6 +34,7 @@ class CommandResult:
             case_id=UUID(data["case_id"]),
             version=int(data["version"]),
             position=None,
+            case_number=data.get("case_number"),
             message_id=UUID(data["message_id"]) if data.get("message_id") else None,
             message_position=data.get("message_position"),
             replayed=True,

@@ -1,0 +1,65 @@
+"""Dependencies declared on routes through ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from casetrail.commands.desk import SupportDesk
+from casetrail.commands.messages import CommandContext
+from casetrail.domain.values import Actor
+from casetrail.read_api.problems import ApiProblem
+
+ANONYMOUS = Actor(subject="anonymous", role="AGENT")
+
+
+def get_desk(request: Request) -> SupportDesk:
+    desk: SupportDesk = request.app.state.desk
+    return desk
+
+
+def current_actor() -> Actor:
+    return ANONYMOUS
+
+
+def parse_if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    tag = value.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise ApiProblem(
+            400, "invalid-if-match", "Invalid If-Match header",
+            f"If-Match must be a case version such as \"3\", not {value!r}",
+        )
+    return int(tag)
+
+
+async def command_context(
+    request: Request,
+    actor: Annotated[Actor, Depends(current_actor)],
+    if_match: Annotated[str | None, Header(description="The case version the client saw.")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(min_length=1, max_length=255, description="Repeat a request safely with the same key."),
+    ] = None,
+) -> CommandContext:
+    fingerprint = ""
+    if idempotency_key is not None:
+        body = await request.body()
+        digest = hashlib.sha256()
+        for part in (request.method.encode(), request.url.path.encode(), body):
+            digest.update(part)
+            digest.update(b"\0")
+        fingerprint = digest.hexdigest()
+    return CommandContext(
+        actor=actor,
+        expected_version=parse_if_match(if_match),
+        idempotency_key=f"{actor.subject}:{idempotency_key}" if idempotency_key else None,
+        fingerprint=fingerprint,
+    )
+
+
+Desk = Annotated[SupportDesk, Depends(get_desk)]
+Context = Annotated[CommandContext, Depends(command_context)]

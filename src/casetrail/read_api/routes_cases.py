@@ -1,0 +1,241 @@
+"""Support cases: open, change, converse, look back in time, audit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import AwareDatetime
+
+from casetrail.commands.messages import (
+    AssignCase,
+    ChangePriority,
+    ChangeStatus,
+    EscalateCase,
+    OpenCase,
+    PostMessage,
+    TagCase,
+    UnassignCase,
+    UntagCase,
+)
+from casetrail.commands.results import CommandResult
+from casetrail.domain.conversation import Message
+from casetrail.domain.ticket import Ticket
+from casetrail.read_api.deps import Context, Desk
+from casetrail.read_api.schemas import (
+    ActorRead,
+    Assignment,
+    CaseCreate,
+    CaseHistory,
+    CaseOpened,
+    CaseRead,
+    Escalation,
+    HistoryEntryRead,
+    MessageCreate,
+    MessagePage,
+    MessagePosted,
+    MessageRead,
+    PriorityChange,
+    Problem,
+    StatusChange,
+    TagsChange,
+)
+
+POSITION_HEADER = "X-Casetrail-Position"
+
+PROBLEMS: dict[int | str, dict[str, object]] = {
+    code: {"model": Problem, "content": {"application/problem+json": {}}}
+    for code in (400, 404, 409, 413, 422, 503)
+}
+
+router = APIRouter(prefix="/support/cases", tags=["cases"], responses=PROBLEMS)
+
+
+def case_read(ticket: Ticket) -> CaseRead:
+    return CaseRead(
+        id=ticket.id,
+        case_number=ticket.case_number,
+        customer_id=ticket.customer_id,
+        subject=ticket.subject,
+        description=ticket.description,
+        priority=ticket.priority,
+        channel=ticket.channel,
+        status=ticket.status,
+        tags=list(ticket.tags),
+        order_id=ticket.order_id,
+        external_ref=ticket.external_ref,
+        assignee_id=ticket.assignee_id,
+        escalation_level=ticket.escalation_level,
+        opened_by=ActorRead(subject=ticket.opened_by.subject, role=ticket.opened_by.role),
+        created_at=ticket.created_on,
+        updated_at=ticket.modified_on,
+        resolved_at=ticket.resolved_at,
+        version=ticket.version,
+    )
+
+
+def message_read(case_id: UUID, message: Message) -> MessageRead:
+    return MessageRead(
+        message_id=message.message_id,
+        case_id=case_id,
+        position=message.position,
+        author_type=message.author_type,
+        author_id=message.author_id,
+        body=message.body,
+        attachment_uri=message.attachment_uri,
+        internal=message.internal,
+        posted_at=message.posted_at,
+    )
+
+
+def describe(response: Response, result: CommandResult) -> None:
+    response.headers["ETag"] = f'"{result.version}"'
+    if result.position is not None:
+        response.headers[POSITION_HEADER] = str(result.position)
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseOpened)
+def open_case(body: CaseCreate, desk: Desk, context: Context, response: Response) -> CaseOpened:
+    result = desk.open_case(
+        OpenCase(
+            customer_id=body.customer_id,
+            subject=body.subject,
+            description=body.description,
+            priority=body.priority,
+            channel=body.channel,
+            tags=tuple(body.tags),
+            order_id=body.order_id,
+            external_ref=body.external_ref,
+        ),
+        context,
+    )
+    describe(response, result)
+    response.headers["Location"] = f"/support/cases/{result.case_id}"
+    case_number = result.case_number or desk.get_case(result.case_id).case_number
+    return CaseOpened(id=result.case_id, case_number=case_number, status="open", version=result.version)
+
+
+@router.get("/{case_id}", response_model=CaseRead)
+def get_case(
+    case_id: UUID,
+    desk: Desk,
+    response: Response,
+    as_of: Annotated[
+        AwareDatetime | None,
+        Query(description="RFC 3339 time: the case as it stood at that moment."),
+    ] = None,
+) -> CaseRead:
+    ticket = desk.get_case(case_id) if as_of is None else desk.get_case_as_of(case_id, as_of)
+    response.headers["ETag"] = f'"{ticket.version}"'
+    return case_read(ticket)
+
+
+@router.get("/{case_id}/history", response_model=CaseHistory)
+def case_history(case_id: UUID, desk: Desk) -> CaseHistory:
+    return CaseHistory(
+        case_id=case_id,
+        items=[
+            HistoryEntryRead(
+                stream=entry.stream,
+                version=entry.version,
+                type=entry.type,
+                at=entry.at,
+                actor=ActorRead(subject=entry.actor_subject, role=entry.actor_role),
+                data=entry.data,
+            )
+            for entry in desk.case_history(case_id)
+        ],
+    )
+
+
+@router.post(
+    "/{case_id}/messages", status_code=status.HTTP_201_CREATED, response_model=MessagePosted
+)
+def post_message(
+    case_id: UUID, body: MessageCreate, desk: Desk, context: Context, response: Response
+) -> MessagePosted:
+    result = desk.post_message(
+        PostMessage(
+            case_id=case_id,
+            author_type=body.author_type,
+            author_id=body.author_id,
+            body=body.body,
+            attachment_uri=str(body.attachment_uri) if body.attachment_uri else None,
+            internal=body.internal,
+        ),
+        context,
+    )
+    describe(response, result)
+    assert result.message_id is not None and result.message_position is not None
+    response.headers["Location"] = f"/support/cases/{case_id}/messages/{result.message_id}"
+    return MessagePosted(
+        message_id=result.message_id, case_id=case_id, position=result.message_position
+    )
+
+
+@router.get("/{case_id}/messages", response_model=MessagePage)
+def list_messages(case_id: UUID, desk: Desk) -> MessagePage:
+    desk.get_case(case_id)
+    conversation = desk.get_conversation(case_id)
+    messages = conversation.messages if conversation is not None else []
+    return MessagePage(items=[message_read(case_id, message) for message in messages])
+
+
+def _changed(desk: Desk, result: CommandResult, response: Response) -> CaseRead:
+    describe(response, result)
+    return case_read(desk.get_case(result.case_id))
+
+
+@router.post("/{case_id}/status", response_model=CaseRead)
+def change_status(
+    case_id: UUID, body: StatusChange, desk: Desk, context: Context, response: Response
+) -> CaseRead:
+    result = desk.change_status(ChangeStatus(case_id, body.status, body.reason), context)
+    return _changed(desk, result, response)
+
+
+@router.post("/{case_id}/priority", response_model=CaseRead)
+def change_priority(
+    case_id: UUID, body: PriorityChange, desk: Desk, context: Context, response: Response
+) -> CaseRead:
+    result = desk.change_priority(ChangePriority(case_id, body.priority), context)
+    return _changed(desk, result, response)
+
+
+@router.put("/{case_id}/assignee", response_model=CaseRead)
+def assign(
+    case_id: UUID, body: Assignment, desk: Desk, context: Context, response: Response
+) -> CaseRead:
+    result = desk.assign_case(AssignCase(case_id, body.agent_id, body.reason), context)
+    return _changed(desk, result, response)
+
+
+@router.delete("/{case_id}/assignee", response_model=CaseRead)
+def unassign(case_id: UUID, desk: Desk, context: Context, response: Response) -> CaseRead:
+    result = desk.unassign_case(UnassignCase(case_id), context)
+    return _changed(desk, result, response)
+
+
+@router.post("/{case_id}/escalations", response_model=CaseRead)
+def escalate(
+    case_id: UUID, body: Escalation, desk: Desk, context: Context, response: Response
+) -> CaseRead:
+    result = desk.escalate_case(EscalateCase(case_id, body.reason), context)
+    return _changed(desk, result, response)
+
+
+@router.post("/{case_id}/tags", response_model=CaseRead)
+def tag(
+    case_id: UUID, body: TagsChange, desk: Desk, context: Context, response: Response
+) -> CaseRead:
+    result = desk.tag_case(TagCase(case_id, tuple(body.tags)), context)
+    return _changed(desk, result, response)
+
+
+@router.delete("/{case_id}/tags/{tag}", response_model=CaseRead)
+def untag(case_id: UUID, tag: str, desk: Desk, context: Context, response: Response) -> CaseRead:
+    result = desk.untag_case(UntagCase(case_id, (tag,)), context)
+    return _changed(desk, result, response)

@@ -1,0 +1,42 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+# Each named check answers None when healthy, or a one-line reason when not.
+ReadinessCheck = Callable[[], str | None]
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+def alive() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def ready(request: Request) -> JSONResponse:
+    checks: dict[str, ReadinessCheck] = request.app.state.readiness_checks
+    results: dict[str, dict[str, str]] = {}
+    for name, check in checks.items():
+        try:
+            problem = check()
+        except Exception as error:  # a failing check is itself the answer
+            problem = str(error) or type(error).__name__
+        results[name] = {"status": "ok"} if problem is None else {"status": "down", "detail": problem}
+    healthy = all(result["status"] == "ok" for result in results.values())
+    return JSONResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": results},
+        status_code=200 if healthy else 503,
+    )
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    registry: CollectorRegistry = request.app.state.metrics_registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
