@@ -4,6 +4,7 @@ import click
 
 from casetrail import __version__
 from casetrail.cli.serve import serve
+from casetrail.cli.stack import stack
 
 
 @click.group()
@@ -13,3 +14,4 @@ def main() -> None:
 
 
 main.add_command(serve)
+main.add_command(stack)

