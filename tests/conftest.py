@@ -1,3 +1,4 @@
 pytest_plugins = [
     "tests.fixtures.postgres",
+    "casetrail.infra.stack.testing",
 ]
