@@ -1,0 +1,127 @@
+"""`casetrail stack` as a user runs it, on a throwaway stack directory and ports of its own,
+so the session's shared stack is never touched."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from casetrail.cli.main import main
+from casetrail.infra.local_postgres import free_port
+from casetrail.infra.stack import ENGINE_NAMES
+
+pytestmark = pytest.mark.stack
+
+PORT_SETTINGS = (
+    "POSTGRES_PORT",
+    "KAFKA_PORT",
+    "KAFKA_CONTROLLER_PORT",
+    "CONNECT_PORT",
+    "TRINO_PORT",
+    "REDIS_PORT",
+)
+
+
+@pytest.fixture
+def throwaway(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The environment of a stack of its own: directory and ports nobody else uses."""
+    environment = {"CASETRAIL_STACK_DIR": str(tmp_path / "stack")}
+    environment |= {f"CASETRAIL_STACK_{name}": str(free_port()) for name in PORT_SETTINGS}
+    yield environment
+    CliRunner().invoke(main, ["stack", "down"], env=environment)
+
+
+def _stack(environment: dict[str, str], *arguments: str) -> Result:
+    return CliRunner().invoke(main, ["stack", *arguments], env=environment)
+
+
+def _states(status_output: str) -> dict[str, str]:
+    states = {}
+    for line in status_output.splitlines():
+        words = line.split()
+        if words and words[0] in ENGINE_NAMES:
+            states[words[0]] = words[1]
+    return states
+
+
+def test_up_then_down_leaves_every_engine_down(throwaway: dict[str, str]) -> None:
+    started = _stack(throwaway, "up", "--only", "redis")
+    assert started.exit_code == 0, started.output
+    assert _states(_stack(throwaway, "status").output)["redis"] == "up"
+
+    stopped = _stack(throwaway, "down")
+    assert stopped.exit_code == 0, stopped.output
+    assert "redis" in stopped.output
+
+    status = _stack(throwaway, "status")
+    assert status.exit_code == 0
+    assert _states(status.output) == dict.fromkeys(ENGINE_NAMES, "down")
+    # down keeps the data unless asked to purge it
+    assert (Path(throwaway["CASETRAIL_STACK_DIR"]) / "redis" / "redis.conf").exists()
+
+
+def test_down_purge_deletes_the_data(throwaway: dict[str, str]) -> None:
+    assert _stack(throwaway, "up", "--only", "redis").exit_code == 0
+    assert _stack(throwaway, "down", "--purge").exit_code == 0
+    assert not (Path(throwaway["CASETRAIL_STACK_DIR"]) / "redis").exists()
+
+
+def test_up_on_a_taken_port_is_one_clear_line(throwaway: dict[str, str]) -> None:
+    port = int(throwaway["CASETRAIL_STACK_REDIS_PORT"])
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        result = _stack(throwaway, "up", "--only", "redis")
+    assert result.exit_code == 1
+    assert f"port 127.0.0.1:{port} is already in use" in result.output
+    assert "Traceback" not in result.output
+    error_lines = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(error_lines) == 1
+
+
+def test_up_refuses_an_unknown_engine(throwaway: dict[str, str]) -> None:
+    result = _stack(throwaway, "up", "--only", "kafka,elasticsearch")
+    assert result.exit_code == 2
+    assert "unknown engine elasticsearch" in result.output
+
+
+def test_status_says_what_is_missing_and_how_to_get_it(
+    throwaway: dict[str, str], tmp_path: Path
+) -> None:
+    empty_cache = {**throwaway, "CASETRAIL_STACK_CACHE_DIR": str(tmp_path / "empty-cache")}
+    result = _stack(empty_cache, "status")
+    assert result.exit_code == 0
+    assert "missing: Kafka jars not downloaded yet" in result.output
+    assert "Trino server not downloaded yet" in result.output
+    assert "`casetrail stack up` downloads" in result.output
+
+
+def test_env_points_casetrail_at_the_stack(throwaway: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["stack", "env"], env=throwaway)
+    assert result.exit_code == 0
+    exports = dict(
+        line.removeprefix("export ").split("=", 1)
+        for line in result.stdout.splitlines()
+        if line.startswith("export ")
+    )
+    assert exports["CASETRAIL_KAFKA_BOOTSTRAP_SERVERS"] == (
+        f"127.0.0.1:{throwaway['CASETRAIL_STACK_KAFKA_PORT']}"
+    )
+    assert exports["CASETRAIL_DATABASE_URL"].endswith(
+        f"@127.0.0.1:{throwaway['CASETRAIL_STACK_POSTGRES_PORT']}/casetrail"
+    )
+    assert (
+        exports["CASETRAIL_REDIS_URL"]
+        == f"redis://127.0.0.1:{throwaway['CASETRAIL_STACK_REDIS_PORT']}/0"
+    )
+    assert (
+        exports["CASETRAIL_TRINO_URL"]
+        == f"http://127.0.0.1:{throwaway['CASETRAIL_STACK_TRINO_PORT']}"
+    )
+    assert exports["CASETRAIL_KAFKA_CONNECT_URL"] == (
+        f"http://127.0.0.1:{throwaway['CASETRAIL_STACK_CONNECT_PORT']}"
+    )
