@@ -8,6 +8,8 @@ its audit trail) are at the end.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -19,6 +21,7 @@ from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.utils import Environment
 
 from casetrail.commands.group_commit import CommitConflict, GroupCommitter
+from casetrail.commands.striped_locks import StripedLocks
 from casetrail.commands.history import HistoryEntry, history_entry
 from casetrail.commands.messages import (
     AssignCase,
@@ -69,6 +72,7 @@ class SupportDesk(Application[UUID]):
         self._clock = clock
         self._new_id = new_id
         self._next_case_number = CaseNumberBlocks(self._support_recorder.allocate_case_numbers)
+        self._case_locks = StripedLocks()
         self.committer = GroupCommitter(self._write_batch, max_commands_per_commit)
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
@@ -245,19 +249,27 @@ class SupportDesk(Application[UUID]):
         context: CommandContext,
         decide: Callable[[], tuple[Sequence[DomainEventProtocol[UUID]], CommandResult]],
     ) -> CommandResult:
-        """Decide and commit; on losing a race, decide again on fresh state."""
-        for _ in range(MAX_ATTEMPTS):
-            replayed = self._replay(context)
-            if replayed is not None:
-                return replayed
-            events, result = decide()
-            try:
-                return self._commit(events, result, context)
-            except CommitConflict:
-                if context.expected_version is not None:
-                    current = self.get_case(case_id).version
-                    if current != context.expected_version:
-                        raise VersionConflict(case_id, context.expected_version, current) from None
+        """Decide and commit; on losing a race, decide again on fresh state.
+
+        Commands on one case from this process take turns (a striped lock), so optimistic
+        retries are only needed against other processes.
+        """
+        with self._case_locks.holding(case_id):
+            for attempt in range(MAX_ATTEMPTS):
+                replayed = self._replay(context)
+                if replayed is not None:
+                    return replayed
+                events, result = decide()
+                try:
+                    return self._commit(events, result, context)
+                except CommitConflict:
+                    if context.expected_version is not None:
+                        current = self.get_case(case_id).version
+                        if current != context.expected_version:
+                            raise VersionConflict(
+                                case_id, context.expected_version, current
+                            ) from None
+                    time.sleep(random.uniform(0, 0.005 * 2**attempt))  # noqa: S311
         raise TooMuchContention(case_id)
 
     def _commit(
