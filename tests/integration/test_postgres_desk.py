@@ -32,7 +32,9 @@ def open_case(desk: SupportDesk, context: CommandContext = PLAIN) -> UUID:
     return desk.open_case(OpenCase("cust-1", "Broken", "It broke"), context).case_id
 
 
-def test_cases_survive_a_new_process(postgres_desk: SupportDesk, database_url: str, settings: Settings) -> None:
+def test_cases_survive_a_new_process(
+    postgres_desk: SupportDesk, database_url: str, settings: Settings
+) -> None:
     case_id = open_case(postgres_desk)
     postgres_desk.post_message(PostMessage(case_id, AuthorType.CUSTOMER, "cust-1", "Help"), PLAIN)
     postgres_desk.change_status(ChangeStatus(case_id, CaseStatus.RESOLVED, "fixed"), PLAIN)
@@ -41,9 +43,13 @@ def test_cases_survive_a_new_process(postgres_desk: SupportDesk, database_url: s
         ticket = other.get_case(case_id)
         assert (ticket.status, ticket.version, ticket.subject) == (CaseStatus.RESOLVED, 2, "Broken")
         conversation = other.get_conversation(case_id)
-        assert conversation is not None and conversation.messages[0].body == "Help"
+        assert conversation is not None
+        assert conversation.messages[0].body == "Help"
         opened_at = ticket.created_on
-        assert other.get_case_as_of(case_id, opened_at + timedelta(microseconds=1)).status is CaseStatus.OPEN
+        assert (
+            other.get_case_as_of(case_id, opened_at + timedelta(microseconds=1)).status
+            is CaseStatus.OPEN
+        )
     finally:
         other.close()
 
@@ -72,7 +78,11 @@ def test_concurrent_updates_without_if_match_are_never_lost(postgres_desk: Suppo
     from casetrail.commands.messages import TagCase
 
     with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda n: postgres_desk.tag_case(TagCase(case_id, (f"t{n}",)), PLAIN), range(16)))
+        list(
+            pool.map(
+                lambda n: postgres_desk.tag_case(TagCase(case_id, (f"t{n}",)), PLAIN), range(16)
+            )
+        )
     ticket = postgres_desk.get_case(case_id)
     assert set(ticket.tags) == {f"t{n}" for n in range(16)}
     assert ticket.version == 17
@@ -84,7 +94,9 @@ def test_only_one_of_many_writers_with_the_same_if_match_wins(postgres_desk: Sup
 
     def change(priority: Priority) -> str:
         try:
-            postgres_desk.change_priority(ChangePriority(case_id, priority), CommandContext(AGENT, 1))
+            postgres_desk.change_priority(
+                ChangePriority(case_id, priority), CommandContext(AGENT, 1)
+            )
         except VersionConflict:
             return "conflict"
         return "ok"
@@ -96,7 +108,9 @@ def test_only_one_of_many_writers_with_the_same_if_match_wins(postgres_desk: Sup
     assert postgres_desk.get_case(case_id).version == 2
 
 
-def test_a_key_sent_concurrently_opens_one_case(postgres_desk: SupportDesk, database_url: str) -> None:
+def test_a_key_sent_concurrently_opens_one_case(
+    postgres_desk: SupportDesk, database_url: str
+) -> None:
     context = CommandContext(AGENT, idempotency_key="agent-1:retry-storm", fingerprint="same")
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda _: open_case(postgres_desk, context), range(8)))

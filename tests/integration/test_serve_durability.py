@@ -16,7 +16,9 @@ from tests.fixtures.server import start_server
 pytestmark = pytest.mark.integration
 
 
-def hammer(base_url: str, stop: threading.Event, acknowledged: list[str], failures: list[str]) -> None:
+def hammer(
+    base_url: str, stop: threading.Event, acknowledged: list[str], failures: list[str]
+) -> None:
     with httpx.Client(base_url=base_url, timeout=5) as client:
         n = 0
         while not stop.is_set():
@@ -59,7 +61,8 @@ def test_kill_9_loses_no_acknowledged_case(tmp_path: Path, database_url: str) ->
         stored = {
             str(row[0])
             for row in conn.execute(
-                "SELECT originator_id FROM support_events WHERE topic = 'casetrail.ticket.Opened.v1'"
+                "SELECT originator_id FROM support_events WHERE topic = %s",
+                ("casetrail.ticket.Opened.v1",),
             )
         }
     assert set(acknowledged) <= stored
@@ -83,7 +86,9 @@ def test_embedded_default_starts_reuses_its_data_and_stops_cleanly(tmp_path: Pat
     server.kill_hard()  # the embedded PostgreSQL outlives a crashed server...
     again = start_server(tmp_path)  # ...and the next start picks it up, data intact
     try:
-        assert httpx.get(f"{again.base_url}/support/cases/{case_id}").json()["subject"] == "Embedded"
+        assert (
+            httpx.get(f"{again.base_url}/support/cases/{case_id}").json()["subject"] == "Embedded"
+        )
     finally:
         assert again.stop() == 0
     assert "casetrail: stopped" in again.log.read_text()

@@ -39,7 +39,9 @@ def assert_problem(response: Any, status: int, field: str | None = None) -> dict
     return problem
 
 
-def test_opening_a_case_answers_201_with_number_status_version_and_location(api: TestClient) -> None:
+def test_opening_a_case_answers_201_with_number_status_version_and_location(
+    api: TestClient,
+) -> None:
     response = api.post("/support/cases", json=VALID_CASE)
     assert response.status_code == 201
     body = response.json()
@@ -81,7 +83,9 @@ BAD_CASES = [
 
 
 @pytest.mark.parametrize(("change", "field"), BAD_CASES)
-def test_bad_case_fields_are_named_in_a_422(api: TestClient, change: dict[str, Any], field: str) -> None:
+def test_bad_case_fields_are_named_in_a_422(
+    api: TestClient, change: dict[str, Any], field: str
+) -> None:
     body = {**VALID_CASE, **change}
     if change.get("customer_id", "") is None:
         del body["customer_id"]
@@ -123,11 +127,16 @@ def test_unknown_and_malformed_case_ids(api: TestClient) -> None:
     assert_problem(api.get(f"/support/cases/{uuid4()}"), 404)
     assert_problem(api.get(f"/support/cases/{uuid4()}/history"), 404)
     assert_problem(
-        api.post(f"/support/cases/{uuid4()}/messages", json={"author_type": "AGENT", "author_id": "a", "body": "x"}),
+        api.post(
+            f"/support/cases/{uuid4()}/messages",
+            json={"author_type": "AGENT", "author_id": "a", "body": "x"},
+        ),
         404,
     )
     assert_problem(api.get("/support/cases/not-a-uuid"), 422, "path.case_id")
-    assert_problem(api.post("/support/cases/123/status", json={"status": "open"}), 422, "path.case_id")
+    assert_problem(
+        api.post("/support/cases/123/status", json={"status": "open"}), 422, "path.case_id"
+    )
 
 
 def test_unknown_routes_and_methods_are_problems(api: TestClient) -> None:
@@ -147,7 +156,9 @@ BAD_MESSAGES = [
 
 
 @pytest.mark.parametrize(("change", "field"), BAD_MESSAGES)
-def test_bad_message_fields_are_named_in_a_422(api: TestClient, change: dict[str, Any], field: str) -> None:
+def test_bad_message_fields_are_named_in_a_422(
+    api: TestClient, change: dict[str, Any], field: str
+) -> None:
     case = open_case(api)
     body = {"author_type": "CUSTOMER", "author_id": "cust-1", "body": "hello", **change}
     assert_problem(api.post(f"/support/cases/{case['id']}/messages", json=body), 422, field)
@@ -156,9 +167,18 @@ def test_bad_message_fields_are_named_in_a_422(api: TestClient, change: dict[str
 def test_posting_a_message_answers_201_with_id_and_position(api: TestClient) -> None:
     case = open_case(api)
     url = f"/support/cases/{case['id']}/messages"
-    first = api.post(url, json={"author_type": "CUSTOMER", "author_id": "cust-1", "body": "Hi",
-                               "attachment_uri": "https://files.example.com/a.png"})
-    note = api.post(url, json={"author_type": "AGENT", "author_id": "agent-1", "body": "Note", "internal": True})
+    first = api.post(
+        url,
+        json={
+            "author_type": "CUSTOMER",
+            "author_id": "cust-1",
+            "body": "Hi",
+            "attachment_uri": "https://files.example.com/a.png",
+        },
+    )
+    note = api.post(
+        url, json={"author_type": "AGENT", "author_id": "agent-1", "body": "Note", "internal": True}
+    )
     assert (first.status_code, note.status_code) == (201, 201)
     assert (first.json()["position"], note.json()["position"]) == (1, 2)
     messages = api.get(url).json()["items"]
@@ -175,7 +195,9 @@ def test_posting_a_message_answers_201_with_id_and_position(api: TestClient) -> 
         ("tags", {"tags": ["Refund"]}, ("tags", ["refund", "shipping"])),
     ],
 )
-def test_state_change_commands(api: TestClient, path: str, body: dict[str, Any], expect: tuple[str, Any]) -> None:
+def test_state_change_commands(
+    api: TestClient, path: str, body: dict[str, Any], expect: tuple[str, Any]
+) -> None:
     case = open_case(api)
     response = api.post(f"/support/cases/{case['id']}/{path}", json=body)
     assert response.status_code == 200, response.text
@@ -190,21 +212,30 @@ def test_assign_transfer_unassign_and_untag(api: TestClient) -> None:
     assert moved.json()["assignee_id"] == "a-2"
     assert api.delete(f"{case_url}/assignee").json()["assignee_id"] is None
     assert api.delete(f"{case_url}/tags/shipping").json()["tags"] == []
-    assert_problem(api.put(f"{case_url}/assignee", json={"agent_id": "a", "reason": "whim"}), 422, "body.reason")
+    assert_problem(
+        api.put(f"{case_url}/assignee", json={"agent_id": "a", "reason": "whim"}),
+        422,
+        "body.reason",
+    )
 
 
 def test_an_invalid_transition_is_a_409_naming_the_current_state(api: TestClient) -> None:
     case = open_case(api)
-    problem = assert_problem(api.post(f"/support/cases/{case['id']}/status", json={"status": "closed"}), 409)
+    problem = assert_problem(
+        api.post(f"/support/cases/{case['id']}/status", json={"status": "closed"}), 409
+    )
     assert problem["current_status"] == "open"
-    assert "open" in problem["detail"] and "closed" in problem["detail"]
+    assert "open" in problem["detail"]
+    assert "closed" in problem["detail"]
 
 
 def test_if_match_guards_against_lost_updates(api: TestClient) -> None:
     url = f"/support/cases/{open_case(api)['id']}/priority"
     ok = api.post(url, json={"priority": "low"}, headers={"If-Match": '"1"'})
     assert ok.status_code == 200
-    stale = assert_problem(api.post(url, json={"priority": "urgent"}, headers={"If-Match": '"1"'}), 409)
+    stale = assert_problem(
+        api.post(url, json={"priority": "urgent"}, headers={"If-Match": '"1"'}), 409
+    )
     assert stale["current_version"] == 2
     assert_problem(api.post(url, json={"priority": "urgent"}, headers={"If-Match": "banana"}), 400)
 
@@ -218,7 +249,9 @@ def test_idempotency_key_replays_and_refuses_a_different_body(api: TestClient) -
     assert again.headers["idempotent-replayed"] == "true"
     other = api.post("/support/cases", json={**VALID_CASE, "subject": "Other"}, headers=headers)
     assert_problem(other, 422)
-    assert_problem(api.post("/support/cases", json=VALID_CASE, headers={"Idempotency-Key": ""}), 422)
+    assert_problem(
+        api.post("/support/cases", json=VALID_CASE, headers={"Idempotency-Key": ""}), 422
+    )
 
 
 def test_time_travel_and_bad_times(api: TestClient) -> None:
@@ -238,8 +271,17 @@ def test_history_is_the_audit_trail(api: TestClient) -> None:
     api.post(f"{url}/status", json={"status": "on_hold", "reason": "waiting for carrier"})
     api.post(f"{url}/messages", json={"author_type": "AGENT", "author_id": "a", "body": "Chasing"})
     items = api.get(f"{url}/history").json()["items"]
-    assert [item["type"] for item in items] == ["Opened", "StatusChanged", "Started", "MessagePosted"]
-    assert items[1]["data"] == {"from_status": "open", "to_status": "on_hold", "reason": "waiting for carrier"}
+    assert [item["type"] for item in items] == [
+        "Opened",
+        "StatusChanged",
+        "Started",
+        "MessagePosted",
+    ]
+    assert items[1]["data"] == {
+        "from_status": "open",
+        "to_status": "on_hold",
+        "reason": "waiting for carrier",
+    }
     assert items[1]["actor"] == {"subject": "anonymous", "role": "AGENT"}
 
 

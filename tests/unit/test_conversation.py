@@ -15,19 +15,33 @@ def test_messages_get_consecutive_positions_and_keep_their_flags() -> None:
     conversation = Conversation.start_for_case(case_id, actor=CUSTOMER, at=T0)
     assert conversation.id == conversation_id_for_case(case_id)
     first = conversation.post(
-        message_id=uuid4(), author_type=AuthorType.CUSTOMER, author_id="cust-1",
-        body="Where is my parcel?", attachment_uri="s3://bucket/photo.jpg", internal=False,
-        actor=CUSTOMER, at=T0,
+        message_id=uuid4(),
+        author_type=AuthorType.CUSTOMER,
+        author_id="cust-1",
+        body="Where is my parcel?",
+        attachment_uri="s3://bucket/photo.jpg",
+        internal=False,
+        actor=CUSTOMER,
+        at=T0,
     )
     note = conversation.post(
-        message_id=uuid4(), author_type=AuthorType.AGENT, author_id="agent-1",
-        body="Carrier says lost", attachment_uri=None, internal=True, actor=CUSTOMER, at=T0,
+        message_id=uuid4(),
+        author_type=AuthorType.AGENT,
+        author_id="agent-1",
+        body="Carrier says lost",
+        attachment_uri=None,
+        internal=True,
+        actor=CUSTOMER,
+        at=T0,
     )
     assert (first.position, note.position) == (1, 2)
-    assert note.internal and not first.internal
+    assert note.internal
+    assert not first.internal
     assert first.attachment_uri == "s3://bucket/photo.jpg"
     assert [type(event).__name__ for event in conversation.collect_events()] == [
-        "Started", "MessagePosted", "MessagePosted",
+        "Started",
+        "MessagePosted",
+        "MessagePosted",
     ]
 
 

@@ -98,7 +98,9 @@ def test_messages_are_appended_with_positions(desk: SupportDesk) -> None:
     conversation = desk.get_conversation(case_id)
     assert conversation is not None
     assert [message.body for message in conversation.messages] == [
-        "message 0", "message 1", "message 2",
+        "message 0",
+        "message 1",
+        "message 2",
     ]
 
 

@@ -27,7 +27,9 @@ class FakeStore:
         self.release.set()
         self.writing = threading.Event()
 
-    def write(self, events: Sequence[StoredEvent], records: Sequence[IdempotencyRecord]) -> list[int]:
+    def write(
+        self, events: Sequence[StoredEvent], records: Sequence[IdempotencyRecord]
+    ) -> list[int]:
         self.writing.set()
         assert self.release.wait(timeout=10)
         topics = [event.topic for event in events]
@@ -99,7 +101,8 @@ def test_a_conflicting_command_fails_alone() -> None:
         thread.join()
     committer.close()
     assert isinstance(outcomes["conflict"], CommitConflict)
-    assert isinstance(outcomes["a"], list) and isinstance(outcomes["b"], list)
+    assert isinstance(outcomes["a"], list)
+    assert isinstance(outcomes["b"], list)
     assert sorted(topic for batch in store.batches for topic in batch) == ["a", "b", "first"]
 
 

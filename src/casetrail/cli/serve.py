@@ -23,7 +23,7 @@ from casetrail.read_api.app import create_app
 )
 def serve(host: str | None, port: int | None, no_workers: bool) -> None:
     """Run the HTTP API (and, unless --no-workers, the background workers)."""
-    settings = Settings()
+    settings = Settings(run_workers=False) if no_workers else Settings()
     host = host or settings.host
     port = port or settings.port
     if port_in_use(port, host):
@@ -31,7 +31,9 @@ def serve(host: str | None, port: int | None, no_workers: bool) -> None:
     # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into a normal exit so
     # that the embedded PostgreSQL is stopped cleanly behind it.
     signal.signal(signal.SIGTERM, _exit_quietly)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         with runtime(settings) as running:
             where = (
@@ -53,5 +55,5 @@ def serve(host: str | None, port: int | None, no_workers: bool) -> None:
         click.echo("casetrail: stopped")
 
 
-def _exit_quietly(signum: int, frame: FrameType | None) -> None:
+def _exit_quietly(_signum: int, _frame: FrameType | None) -> None:
     sys.exit(0)

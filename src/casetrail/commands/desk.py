@@ -17,11 +17,11 @@ from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.domain import Aggregate, AggregateEvent, DomainEventProtocol
 from eventsourcing.utils import Environment
 
+from casetrail.commands.case_numbers import CaseNumberBlocks
 from casetrail.commands.group_commit import CommitConflict, GroupCommitter
-from casetrail.commands.striped_locks import StripedLocks
 from casetrail.commands.history import HistoryEntry, history_entry
 from casetrail.commands.messages import (
     AssignCase,
@@ -35,7 +35,6 @@ from casetrail.commands.messages import (
     UnassignCase,
     UntagCase,
 )
-from casetrail.commands.case_numbers import CaseNumberBlocks
 from casetrail.commands.ports import Clock, IdempotencyRecord, IdSource, SupportRecorder
 from casetrail.commands.results import (
     CaseNotFound,
@@ -44,6 +43,7 @@ from casetrail.commands.results import (
     TooMuchContention,
     VersionConflict,
 )
+from casetrail.commands.striped_locks import StripedLocks
 from casetrail.domain.conversation import Conversation, conversation_id_for_case
 from casetrail.domain.errors import CaseIsClosed
 from casetrail.domain.ticket import Ticket
@@ -113,7 +113,8 @@ class SupportDesk(Application[UUID]):
             replayed = self._replay(context)
             if replayed is not None:
                 return replayed
-            raise VersionConflict(case_id, expected=0, actual=self.get_case(case_id).version)
+            current = self.get_case(case_id).version
+            raise VersionConflict(case_id, expected=0, actual=current) from None
 
     def post_message(self, command: PostMessage, context: CommandContext) -> CommandResult:
         def decide() -> tuple[Sequence[DomainEventProtocol[UUID]], CommandResult]:
@@ -203,7 +204,7 @@ class SupportDesk(Application[UUID]):
     def get_case_as_of(self, case_id: UUID, at: datetime) -> Ticket:
         """The case as it stood at ``at``, folded from its events up to that moment."""
         ticket: Ticket | None = None
-        for event in self.events.get(case_id):
+        for event in self._stream(case_id):
             if event.timestamp > at:
                 break
             ticket = cast("Ticket | None", event.mutate(ticket))
@@ -219,10 +220,10 @@ class SupportDesk(Application[UUID]):
 
     def case_history(self, case_id: UUID) -> list[HistoryEntry]:
         """Every event of the case and its conversation, in the order they happened."""
-        ticket_events = list(self.events.get(case_id))
+        ticket_events = self._stream(case_id)
         if not ticket_events or not isinstance(ticket_events[0], Ticket.Opened):
             raise CaseNotFound(case_id)
-        conversation_events = list(self.events.get(conversation_id_for_case(case_id)))
+        conversation_events = self._stream(conversation_id_for_case(case_id))
         entries = [history_entry("case", event) for event in ticket_events]
         entries += [history_entry("conversation", event) for event in conversation_events]
         return sorted(entries, key=lambda entry: (entry.at, entry.stream, entry.version))
@@ -313,12 +314,17 @@ class SupportDesk(Application[UUID]):
     def _conversation_of(self, ticket: Ticket, context: CommandContext) -> Conversation:
         conversation = self.get_conversation(ticket.id)
         if conversation is None:
-            conversation = Conversation.start_for_case(ticket.id, actor=context.actor, at=self._clock())
+            conversation = Conversation.start_for_case(
+                ticket.id, actor=context.actor, at=self._clock()
+            )
         return conversation
+
+    def _stream(self, aggregate_id: UUID) -> list[AggregateEvent]:
+        return cast("list[AggregateEvent]", list(self.events.get(aggregate_id)))
 
     def _get(self, aggregate_id: UUID, kind: type[A]) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise CaseNotFound(aggregate_id) from None
         if not isinstance(aggregate, kind):

@@ -42,9 +42,7 @@ class GroupCommitter:
         self.batches_committed = 0
         self.commands_committed = 0
 
-    def commit(
-        self, events: Sequence[StoredEvent], record: IdempotencyRecord | None
-    ) -> list[int]:
+    def commit(self, events: Sequence[StoredEvent], record: IdempotencyRecord | None) -> list[int]:
         """Write the events (and record) durably; answer their notification ids."""
         self._ensure_started()
         pending = _Pending(events, record)

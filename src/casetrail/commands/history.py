@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import AggregateEvent
 
 # Bookkeeping fields every event has; the rest is what the event says.
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
@@ -25,9 +25,7 @@ class HistoryEntry:
     data: dict[str, Any]
 
 
-def history_entry(
-    stream: Literal["case", "conversation"], event: DomainEventProtocol[UUID]
-) -> HistoryEntry:
+def history_entry(stream: Literal["case", "conversation"], event: AggregateEvent) -> HistoryEntry:
     fields = dict(vars(event))
     data = {
         name: str(value) if isinstance(value, UUID) else value

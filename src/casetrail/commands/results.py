@@ -63,9 +63,7 @@ class VersionConflict(CommandError):
 
 class IdempotencyKeyReused(CommandError):
     def __init__(self, key: str) -> None:
-        super().__init__(
-            f"Idempotency-Key {key!r} was already used for a different request"
-        )
+        super().__init__(f"Idempotency-Key {key!r} was already used for a different request")
         self.key = key
 
 

@@ -80,12 +80,20 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = field_errors(error.errors())
         if any(item.type == "json_invalid" for item in errors):
             return problem_response(
-                request, 400, "malformed-json", "Malformed JSON body",
-                detail="the request body is not valid JSON", errors=errors,
+                request,
+                400,
+                "malformed-json",
+                "Malformed JSON body",
+                detail="the request body is not valid JSON",
+                errors=errors,
             )
         return problem_response(
-            request, 422, "validation", "Invalid request",
-            detail="; ".join(f"{item.field}: {item.message}" for item in errors), errors=errors,
+            request,
+            422,
+            "validation",
+            "Invalid request",
+            detail="; ".join(f"{item.field}: {item.message}" for item in errors),
+            errors=errors,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -106,7 +114,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(VersionConflict)
     async def version_conflict(request: Request, error: VersionConflict) -> JSONResponse:
         return problem_response(
-            request, 409, "version-conflict", "The case has changed", str(error),
+            request,
+            409,
+            "version-conflict",
+            "The case has changed",
+            str(error),
             current_version=error.actual,
         )
 
@@ -119,7 +131,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(TooMuchContention)
     async def contention(request: Request, error: TooMuchContention) -> JSONResponse:
         return problem_response(
-            request, 409, "contention", "Too many concurrent changes", str(error),
+            request,
+            409,
+            "contention",
+            "Too many concurrent changes",
+            str(error),
             headers={"Retry-After": "1"},
         )
 
@@ -142,11 +158,15 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
         logger.warning("database unavailable: %s", error)
         return problem_response(
-            request, 503, "database-unavailable", "The event store is unavailable",
-            "nothing was recorded; retry shortly", headers={"Retry-After": "2"},
+            request,
+            503,
+            "database-unavailable",
+            "The event store is unavailable",
+            "nothing was recorded; retry shortly",
+            headers={"Retry-After": "2"},
         )
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+    async def unexpected(request: Request, _error: Exception) -> JSONResponse:
         logger.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem_response(request, 500, "internal", "Internal error")

@@ -21,6 +21,7 @@ from casetrail.commands.messages import (
 )
 from casetrail.commands.results import CommandResult
 from casetrail.domain.conversation import Message
+from casetrail.domain.values import CaseStatus
 from casetrail.domain.ticket import Ticket
 from casetrail.read_api.deps import Context, Desk
 from casetrail.read_api.schemas import (
@@ -115,7 +116,9 @@ def open_case(body: CaseCreate, desk: Desk, context: Context, response: Response
     describe(response, result)
     response.headers["Location"] = f"/support/cases/{result.case_id}"
     case_number = result.case_number or desk.get_case(result.case_id).case_number
-    return CaseOpened(id=result.case_id, case_number=case_number, status="open", version=result.version)
+    return CaseOpened(
+        id=result.case_id, case_number=case_number, status=CaseStatus.OPEN, version=result.version
+    )
 
 
 @router.get("/{case_id}", response_model=CaseRead)
@@ -169,7 +172,8 @@ def post_message(
         context,
     )
     describe(response, result)
-    assert result.message_id is not None and result.message_position is not None
+    assert result.message_id is not None
+    assert result.message_position is not None
     response.headers["Location"] = f"/support/cases/{case_id}/messages/{result.message_id}"
     return MessagePosted(
         message_id=result.message_id, case_id=case_id, position=result.message_position
