@@ -90,7 +90,7 @@ class Conversation(Aggregate):
             case_id=case_id,
         )
 
-    def post(  # noqa: PLR0913
+    def post(
         self,
         *,
         message_id: UUID,

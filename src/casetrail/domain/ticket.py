@@ -177,7 +177,7 @@ class Ticket(Aggregate):
     # -- commands ---------------------------------------------------------------------------
 
     @classmethod
-    def open(  # noqa: PLR0913
+    def open(
         cls,
         *,
         case_id: UUID,

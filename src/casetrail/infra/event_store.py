@@ -66,7 +66,9 @@ class SupportEventRecorder(PostgresApplicationRecorder):
             ).fetchone()
         if row is None:
             return None
-        return IdempotencyRecord(key=row["key"], fingerprint=row["fingerprint"], result=row["result"])
+        return IdempotencyRecord(
+            key=row["key"], fingerprint=row["fingerprint"], result=row["result"]
+        )
 
     def allocate_case_numbers(self, count: int) -> list[int]:
         with self.datastore.get_connection() as conn:

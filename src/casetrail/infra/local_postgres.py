@@ -149,9 +149,13 @@ class LocalPostgres:
 
     def create_database(self, name: str) -> None:
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
             if exists is None:
-                conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
+                conn.execute(
+                    psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name))
+                )
 
     def _initialise_once(self) -> None:
         if (self.data_dir / "PG_VERSION").exists():

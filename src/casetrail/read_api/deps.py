@@ -30,8 +30,10 @@ def parse_if_match(value: str | None) -> int | None:
     tag = value.strip().removeprefix("W/").strip('"')
     if not tag.isdigit():
         raise ApiProblem(
-            400, "invalid-if-match", "Invalid If-Match header",
-            f"If-Match must be a case version such as \"3\", not {value!r}",
+            400,
+            "invalid-if-match",
+            "Invalid If-Match header",
+            f'If-Match must be a case version such as "3", not {value!r}',
         )
     return int(tag)
 
@@ -42,7 +44,9 @@ async def command_context(
     if_match: Annotated[str | None, Header(description="The case version the client saw.")] = None,
     idempotency_key: Annotated[
         str | None,
-        Header(min_length=1, max_length=255, description="Repeat a request safely with the same key."),
+        Header(
+            min_length=1, max_length=255, description="Repeat a request safely with the same key."
+        ),
     ] = None,
 ) -> CommandContext:
     fingerprint = ""

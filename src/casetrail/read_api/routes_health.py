@@ -28,7 +28,9 @@ def ready(request: Request) -> JSONResponse:
             problem = check()
         except Exception as error:  # a failing check is itself the answer
             problem = str(error) or type(error).__name__
-        results[name] = {"status": "ok"} if problem is None else {"status": "down", "detail": problem}
+        results[name] = (
+            {"status": "ok"} if problem is None else {"status": "down", "detail": problem}
+        )
     healthy = all(result["status"] == "ok" for result in results.values())
     return JSONResponse(
         {"status": "ok" if healthy else "unavailable", "checks": results},

@@ -17,15 +17,23 @@ MAX_REASON = 1_000
 MAX_TAGS = 20
 MAX_TAG = 50
 
-Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID)]
+Identifier = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID)
+]
 Tag = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, to_lower=True, min_length=1, max_length=MAX_TAG, pattern=r"^[\w:.-]+$"
+        strip_whitespace=True,
+        to_lower=True,
+        min_length=1,
+        max_length=MAX_TAG,
+        pattern=r"^[\w:.-]+$",
     ),
 ]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON)]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON)
+]
 
 
 class Request(BaseModel):
@@ -35,23 +43,30 @@ class Request(BaseModel):
 
 class CaseCreate(Request):
     customer_id: Identifier
-    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SUBJECT)]
+    subject: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SUBJECT)
+    ]
     description: Annotated[str, StringConstraints(max_length=MAX_TEXT)] = ""
     priority: Priority = Priority.MEDIUM
     channel: Channel = Channel.WEB
     tags: Tags = Field(default_factory=list)
     order_id: Identifier | None = None
-    external_ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)] | None = Field(
-        default=None, description="The case's id in another system, e.g. Shopify or Gorgias."
-    )
+    external_ref: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+        | None
+    ) = Field(default=None, description="The case's id in another system, e.g. Shopify or Gorgias.")
 
 
 class MessageCreate(Request):
     author_type: AuthorType
     author_id: Identifier
     body: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
-    attachment_uri: AnyUrl | None = Field(default=None, description="Where the attachment is stored.")
-    internal: bool = Field(default=False, description="An agent-only note, never shown to the customer.")
+    attachment_uri: AnyUrl | None = Field(
+        default=None, description="Where the attachment is stored."
+    )
+    internal: bool = Field(
+        default=False, description="An agent-only note, never shown to the customer."
+    )
 
     @field_validator("attachment_uri")
     @classmethod
