@@ -106,8 +106,6 @@ class MavenArtifacts:
         return target
 
     def _run(self, command: Sequence[str], log_file: Path, report: Report) -> None:
-        watcher = _GrowthReporter(self.local_repository, self.name, report)
-        watcher.start()
         try:
             with log_file.open("w") as log:
                 process = subprocess.Popen(
@@ -118,6 +116,9 @@ class MavenArtifacts:
                     text=True,
                 )
                 assert process.stdout is not None
+                # `mvn` is a script that execs java, so the pid is Maven's own.
+                watcher = _TransferReporter(process.pid, self.name, report)
+                watcher.start()
                 for line in process.stdout:
                     log.write(line)
                     downloaded = _DOWNLOADED.search(line)
@@ -126,10 +127,9 @@ class MavenArtifacts:
                             f"{self.name}: downloaded {downloaded.group(1)} ({downloaded.group(2)})"
                         )
                 returncode = process.wait()
+                watcher.stop()
         except OSError as error:
             raise StackError(f"cannot run Maven for {self.name}: {error}") from None
-        finally:
-            watcher.stop()
         if returncode != 0:
             raise StackError(
                 f"could not download {self.name} with Maven: {_first_error(log_file)} "
@@ -143,25 +143,24 @@ def _first_error(log_file: Path) -> str:
     meaningful = [
         line for line in errors if line and not line.startswith(("->", "To see", "Re-run"))
     ]
-    return meaningful[0] if meaningful else "Maven failed"
+    return meaningful[0].removesuffix(" -> [Help 1]") if meaningful else "Maven failed"
 
 
-class _GrowthReporter:
-    """Reports how much has arrived in the local repository while Maven is quiet.
+class _TransferReporter:
+    """Reports how much Maven has received while it is otherwise quiet.
 
-    Maven in batch mode prints nothing while one large file (Trino's tarball) downloads, so
-    the user would otherwise stare at a still screen for a minute or more.
+    Maven in batch mode prints nothing while one large file (Trino's tarball) downloads, and
+    it downloads into a temporary file outside the local repository, so the only honest
+    measure is what the Maven process itself has read.
     """
 
-    def __init__(self, repository: Path, name: str, report: Report, every: float = 10.0) -> None:
-        self._repository = repository
+    def __init__(self, pid: int, name: str, report: Report, every: float = 10.0) -> None:
+        self._io = Path(f"/proc/{pid}/io")
         self._name = name
         self._report = report
         self._every = every
         self._stopped = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"maven-{name}-progress", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name=f"maven-{name}", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -171,17 +170,19 @@ class _GrowthReporter:
         self._thread.join()
 
     def _run(self) -> None:
-        start = _size(self._repository)
         while not self._stopped.wait(self._every):
-            grown = _size(self._repository) - start
-            self._report(f"{self._name}: {grown / 1_000_000:.0f} MB downloaded so far")
+            received = _bytes_read(self._io)
+            if received is None:
+                return
+            self._report(f"{self._name}: {received / 1_000_000:.0f} MB transferred so far")
 
 
-def _size(directory: Path) -> int:
-    total = 0
-    for path in directory.rglob("*"):
-        try:
-            total += path.stat().st_size
-        except OSError:
-            continue
-    return total
+def _bytes_read(io_file: Path) -> int | None:
+    try:
+        for line in io_file.read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name == "rchar":
+                return int(value)
+    except (OSError, ValueError):
+        return None
+    return None
