@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from casetrail.infra.bootstrap import embedded_postgres
-from tests.fixtures.server import start_server
+from casetrail.infra.server_process import start_server
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,1 @@
+"""casetrail's benchmarks: each figure is printed beside a ceiling measured in the same run."""
