@@ -125,3 +125,12 @@ def test_env_points_casetrail_at_the_stack(throwaway: dict[str, str]) -> None:
     assert exports["CASETRAIL_KAFKA_CONNECT_URL"] == (
         f"http://127.0.0.1:{throwaway['CASETRAIL_STACK_CONNECT_PORT']}"
     )
+
+
+def test_up_without_java_is_one_clear_line(throwaway: dict[str, str], tmp_path: Path) -> None:
+    no_java = {**throwaway, "CASETRAIL_STACK_JAVA": str(tmp_path / "no-such-java")}
+    result = _stack(no_java, "up", "--only", "kafka")
+    assert result.exit_code == 1
+    assert "Java 17 or newer is needed for Kafka and Kafka Connect" in result.output
+    assert "Traceback" not in result.output
+    assert _states(_stack(no_java, "status").output)["kafka"] == "down"
