@@ -73,7 +73,9 @@ class SupportDesk(Application[UUID]):
         self._new_id = new_id
         self._next_case_number = CaseNumberBlocks(self._support_recorder.allocate_case_numbers)
         self._case_locks = StripedLocks()
-        self.committer = GroupCommitter(self._write_batch, max_commands_per_commit)
+        self.committer = GroupCommitter(
+            self._write_batch, max_commands_per_commit, linger_seconds=0.002
+        )
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Configuration comes only from the settings object, never from os.environ.

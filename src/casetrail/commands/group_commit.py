@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -33,9 +34,19 @@ class _Pending:
 
 
 class GroupCommitter:
-    def __init__(self, write: WriteBatch, max_commands_per_commit: int = 256) -> None:
+    def __init__(
+        self,
+        write: WriteBatch,
+        max_commands_per_commit: int = 256,
+        linger_seconds: float = 0.0,
+    ) -> None:
         self._write = write
         self._max = max_commands_per_commit
+        # Like Kafka's linger.ms: a short wait lets callers woken by the last commit join the
+        # next one, so batches fill instead of alternating between two half-full ones. It
+        # only waits for as many callers as recent batches had, so a lone caller never waits.
+        self._linger = linger_seconds
+        self._expected_batch = 1.0
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -77,15 +88,21 @@ class GroupCommitter:
                 return
             batch = [first]
             stop = False
+            deadline = time.monotonic() + self._linger
             while len(batch) < self._max:
+                remaining = deadline - time.monotonic()
                 try:
-                    more = self._queue.get_nowait()
+                    if remaining > 0 and len(batch) < int(self._expected_batch):
+                        more = self._queue.get(timeout=remaining)
+                    else:
+                        more = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if more is None:
                     stop = True
                     break
                 batch.append(more)
+            self._expected_batch = max(float(len(batch)), self._expected_batch * 0.9)
             self._commit_batch(batch)
             if stop:
                 return
