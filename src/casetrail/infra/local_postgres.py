@@ -81,6 +81,12 @@ class LocalPostgres:
             return pid
         return pid
 
+    def running_port(self) -> int | None:
+        try:
+            return int((self.data_dir / "postmaster.pid").read_text().splitlines()[3])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def is_running(self) -> bool:
         return self.pid() is not None
 
@@ -97,6 +103,12 @@ class LocalPostgres:
         """Initialise the cluster if it is new, then start it unless it already runs."""
         self._initialise_once()
         if self.is_running():
+            running_port = self.running_port()
+            if running_port not in (None, self.port):
+                raise LocalPostgresError(
+                    f"PostgreSQL in {self.data_dir} already runs on port {running_port},"
+                    f" not {self.port}"
+                )
             return
         if port_in_use(self.port, self.host):
             raise LocalPostgresError(
