@@ -3,6 +3,7 @@ so the session's shared stack is never touched."""
 
 from __future__ import annotations
 
+import random
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,6 @@ import pytest
 from click.testing import CliRunner, Result
 
 from casetrail.cli.main import main
-from casetrail.infra.local_postgres import free_port
 from casetrail.infra.stack import ENGINE_NAMES
 
 pytestmark = pytest.mark.stack
@@ -26,11 +26,24 @@ PORT_SETTINGS = (
 )
 
 
+def _unused_port() -> int:
+    """A port below the kernel's ephemeral range: an ephemeral port picked for a server can be
+    taken by one of the shared stack's outgoing connections before the server binds it."""
+    while True:
+        port = random.randrange(20_000, 32_000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+
+
 @pytest.fixture
 def throwaway(tmp_path: Path) -> Iterator[dict[str, str]]:
     """The environment of a stack of its own: directory and ports nobody else uses."""
     environment = {"CASETRAIL_STACK_DIR": str(tmp_path / "stack")}
-    environment |= {f"CASETRAIL_STACK_{name}": str(free_port()) for name in PORT_SETTINGS}
+    environment |= {f"CASETRAIL_STACK_{name}": str(_unused_port()) for name in PORT_SETTINGS}
     yield environment
     CliRunner().invoke(main, ["stack", "down"], env=environment)
 

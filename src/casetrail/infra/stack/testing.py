@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import httpx
 import psycopg
 import pytest
 from confluent_kafka import KafkaException
@@ -26,6 +27,9 @@ from casetrail.infra.stack.engines.postgres import DATABASE
 from casetrail.infra.stack.stack import Stack
 
 TopicFactory = Callable[..., str]
+
+# Names of what tests create in the shared stack start with this (slots, connectors, schemas).
+TEST_PREFIX = "test"
 
 
 @pytest.fixture(scope="session")
@@ -52,9 +56,25 @@ def stack(stack_settings: Settings, pytestconfig: pytest.Config) -> Iterator[Sta
 
     local = Stack(stack_settings, report=report)
     started = local.up()
+    _remove_leftovers_of_interrupted_runs(local)
     yield local
     if started.launched and not stack_settings.stack_keep_running:
         local.down(only=started.launched)
+
+
+def _remove_leftovers_of_interrupted_runs(local: Stack) -> None:
+    """A run killed mid-test leaves its Debezium connector failing on a dropped table and its
+    replication slot behind; a forgotten slot makes PostgreSQL keep WAL without end."""
+    connectors = httpx.get(f"{local.connect.url}/connectors?expand=status", timeout=30).json()
+    for name, details in connectors.items():
+        if name.startswith(TEST_PREFIX) and details["status"]["connector"]["state"] == "FAILED":
+            httpx.delete(f"{local.connect.url}/connectors/{name}", timeout=30)
+    with psycopg.connect(local.postgres.dsn(DATABASE), autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+            " WHERE NOT active AND slot_name LIKE %s",
+            (f"{TEST_PREFIX}%",),
+        )
 
 
 @pytest.fixture
