@@ -14,6 +14,7 @@ import contextlib
 import importlib.util
 import os
 import pwd
+import random
 import shutil
 import socket
 import subprocess
@@ -40,9 +41,17 @@ def postgres_bin_dir() -> Path:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
+    """A free port below the kernel's ephemeral range, so that no outgoing connection can
+    take it between this check and the server binding it."""
+    for _ in range(200):
+        port = random.randrange(20_000, 32_000)  # noqa: S311 - not a secret
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise LocalPostgresError("no free port found between 20000 and 32000")
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
