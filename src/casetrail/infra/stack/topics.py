@@ -7,6 +7,8 @@ count bounds how far one consumer group scales out.
 
 from __future__ import annotations
 
+from casetrail.projections.integration_events import PUBLISHED_TOPICS
+
 COMMERCE_TOPICS = (
     "order.status.changed",
     "payment.authorized",
@@ -14,7 +16,7 @@ COMMERCE_TOPICS = (
     "shipment.status.changed",
 )
 DEAD_LETTER_TOPICS = tuple(f"{topic}.dlq" for topic in COMMERCE_TOPICS)
-SUPPORT_TOPICS = ("support.case.opened",)
+SUPPORT_TOPICS = PUBLISHED_TOPICS
 
 STACK_TOPICS = COMMERCE_TOPICS + DEAD_LETTER_TOPICS + SUPPORT_TOPICS
 PARTITIONS = 3
