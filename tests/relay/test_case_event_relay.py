@@ -21,6 +21,7 @@ from casetrail.commands.messages import (
 from casetrail.domain.values import Actor, AuthorType, CaseStatus
 from casetrail.infra.stack.stack import Stack
 from casetrail.projections.integration_events import stable_event_id
+from tests.contracts.asyncapi_contract import PUBLISHED, load, validate_message
 from tests.relay.conftest import RelayRunner, consuming, prefixed, receive
 
 pytestmark = pytest.mark.stack
@@ -84,6 +85,11 @@ def test_changes_and_messages_follow_in_order_per_case(
         "support.case.status.changed",
     ]
     assert sorted(types) == sorted(body["event_type"] for body in bodies)
+    document = load(PUBLISHED)
+    for message in messages:  # what a real consumer reads fits the published contract
+        validate_message(
+            document, message.topic.removeprefix(topic_prefix), json.loads(message.value)
+        )
     posted = bodies[2]
     assert (posted["body"], posted["internal"], posted["assignee_id"]) == (
         "On it",
