@@ -1,5 +1,6 @@
 pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.api",
+    "tests.fixtures.read_side",
     "casetrail.infra.stack.testing",
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import click
 
 from casetrail import __version__
+from casetrail.cli.projections import project, projections
 from casetrail.cli.serve import serve
 from casetrail.cli.stack import stack
 
@@ -14,4 +15,6 @@ def main() -> None:
 
 
 main.add_command(serve)
+main.add_command(project)
+main.add_command(projections)
 main.add_command(stack)

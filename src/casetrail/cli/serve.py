@@ -10,9 +10,10 @@ import uvicorn
 
 from casetrail.infra.bootstrap import runtime
 from casetrail.infra.local_postgres import LocalPostgresError, port_in_use
-from casetrail.infra.readiness import postgres_check
+from casetrail.infra.readiness import postgres_check, projections_check
 from casetrail.infra.settings import Settings
 from casetrail.read_api.app import create_app
+from casetrail.read_api.query_deps import ReadOptions
 
 
 @click.command()
@@ -42,9 +43,21 @@ def serve(host: str | None, port: int | None, no_workers: bool) -> None:
                 else "PostgreSQL at CASETRAIL_DATABASE_URL"
             )
             click.echo(f"casetrail: serving http://{host}:{port} (docs at /docs), {where}")
+            assert running.read_side is not None
             app = create_app(
                 running.desk,
-                readiness_checks={"postgres": postgres_check(running.database_url)},
+                readiness_checks={
+                    "postgres": postgres_check(running.database_url),
+                    "projections": projections_check(
+                        running.read_side.status, settings.projection_ready_max_lag_seconds
+                    ),
+                },
+                metrics_registry=running.metrics_registry,
+                read_model=running.read_side.read_model,
+                read_options=ReadOptions(
+                    max_wait_seconds=settings.read_your_writes_timeout,
+                    agent_capacity=settings.agent_capacity,
+                ),
             )
             uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     except LocalPostgresError as error:

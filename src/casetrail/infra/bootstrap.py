@@ -5,14 +5,17 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from prometheus_client import CollectorRegistry
+
 from casetrail.commands.desk import SupportDesk
 from casetrail.infra.local_postgres import LocalPostgres, free_port, port_in_use
 from casetrail.infra.memory_store import MemoryFactory
+from casetrail.infra.read_side import ReadSide, start_read_side
 from casetrail.infra.settings import Settings
 
 EMBEDDED_DATABASE = "casetrail"
@@ -77,30 +80,54 @@ class Runtime:
     database_url: str
     desk: SupportDesk
     embedded: LocalPostgres | None
+    # The read models (and, when settings.run_workers, their runners in this process).
+    read_side: ReadSide | None = None
+    metrics_registry: CollectorRegistry = field(default_factory=CollectorRegistry)
 
     def close(self) -> None:
+        if self.read_side is not None:
+            self.read_side.close()
         self.desk.close()
         if self.embedded is not None:
             self.embedded.stop()
 
 
 @contextlib.contextmanager
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    """Start what the settings ask for (an embedded PostgreSQL by default) and wire it."""
+def runtime(settings: Settings, *, share_embedded: bool = False) -> Iterator[Runtime]:
+    """Start what the settings ask for (an embedded PostgreSQL by default) and wire it.
+
+    With ``share_embedded`` an embedded PostgreSQL that was already running (another
+    casetrail process uses it) is left running at the end."""
     embedded: LocalPostgres | None = None
+    embedded_was_running = False
     if settings.database_url is None:
         embedded = embedded_postgres(settings.data_dir)
+        embedded_was_running = share_embedded and embedded.is_running()
         embedded.start()
         embedded.create_database(EMBEDDED_DATABASE)
         database_url = embedded.dsn(EMBEDDED_DATABASE)
     else:
         database_url = str(settings.database_url)
     desk: SupportDesk | None = None
+    read_side: ReadSide | None = None
     try:
         desk = build_postgres_desk(database_url, settings)
-        yield Runtime(settings=settings, database_url=database_url, desk=desk, embedded=embedded)
+        registry = CollectorRegistry()
+        read_side = start_read_side(
+            desk, database_url, settings, registry, run_projections=settings.run_workers
+        )
+        yield Runtime(
+            settings=settings,
+            database_url=database_url,
+            desk=desk,
+            embedded=embedded,
+            read_side=read_side,
+            metrics_registry=registry,
+        )
     finally:
+        if read_side is not None:
+            read_side.close()
         if desk is not None:
             desk.close()
-        if embedded is not None:
+        if embedded is not None and not embedded_was_running:
             embedded.stop()

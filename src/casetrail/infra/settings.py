@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     # Group commit: how many concurrent commands may share one transaction.
     max_commands_per_commit: int = Field(default=256, ge=1, le=10_000)
 
+    # Read models: events per projection transaction while catching up; how long a query
+    # carrying a command's position waits for the projections (read-your-writes); how far
+    # behind a projection may be before /readyz reports it; an agent's case capacity.
+    projection_batch_size: int = Field(default=2_000, ge=1, le=50_000)
+    read_your_writes_timeout: float = Field(default=2.0, ge=0, le=30)
+    projection_ready_max_lag_seconds: float = Field(default=30.0, gt=0)
+    agent_capacity: int = Field(default=20, ge=1, le=10_000)
+
     kafka_bootstrap_servers: str | None = None
     kafka_connect_url: str | None = None
     redis_url: str | None = None
@@ -81,3 +89,20 @@ class Settings(BaseSettings):
     @property
     def resolved_stack_dir(self) -> Path:
         return self.stack_dir if self.stack_dir is not None else self.data_dir / "stack"
+
+    # commerce consumers
+    # Topics are read as <prefix><topic> (e.g. "staging." when environments share a cluster).
+    # Positions live in PostgreSQL per consumer group; several `casetrail consume` processes
+    # with one group share the partitions.
+    commerce_topic_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$")
+    commerce_consumer_group: str = Field(default="casetrail-commerce", min_length=1)
+    commerce_batch_size: int = Field(default=5_000, ge=1, le=100_000)
+    commerce_batch_wait_seconds: float = Field(default=0.2, gt=0, le=10)
+    # More dead letters than this within the window halts the consumer (a bad deploy
+    # upstream should stop it, not drain the topics into the DLQ); 0 halts on the first.
+    commerce_dlq_limit: int = Field(default=100, ge=0)
+    commerce_dlq_window_seconds: float = Field(default=60.0, gt=0)
+    # Retries of a batch while PostgreSQL or the DLQ is away back off up to this, forever.
+    commerce_retry_max_seconds: float = Field(default=30.0, gt=0)
+    # `casetrail consume` serves Prometheus metrics on this port when set.
+    commerce_metrics_port: int | None = Field(default=None, ge=1, le=65535)

@@ -9,9 +9,18 @@ from prometheus_client import CollectorRegistry
 
 from casetrail import __version__
 from casetrail.commands.desk import SupportDesk
-from casetrail.read_api import routes_cases, routes_health
+from casetrail.projections.in_process import InProcessReadModel
+from casetrail.projections.queries import ReadModel
+from casetrail.read_api import (
+    routes_agents,
+    routes_case_queries,
+    routes_cases,
+    routes_customers,
+    routes_health,
+)
 from casetrail.read_api.body_limit import BodySizeLimit
 from casetrail.read_api.problems import install_problem_handlers
+from casetrail.read_api.query_deps import ReadOptions
 from casetrail.read_api.request_metrics import RequestMetrics
 from casetrail.read_api.routes_health import ReadinessCheck
 
@@ -21,7 +30,11 @@ def create_app(
     *,
     readiness_checks: Mapping[str, ReadinessCheck] | None = None,
     metrics_registry: CollectorRegistry | None = None,
+    read_model: ReadModel | None = None,
+    read_options: ReadOptions | None = None,
 ) -> FastAPI:
+    """Without a ``read_model``, queries fold the desk's events in this process's memory
+    (for the in-memory event store of tests and demos; production wires PostgreSQL's)."""
     app = FastAPI(
         title="casetrail",
         version=__version__,
@@ -31,9 +44,14 @@ def create_app(
     app.state.desk = desk
     app.state.readiness_checks = dict(readiness_checks or {})
     app.state.metrics_registry = registry
+    app.state.read_model = read_model if read_model is not None else InProcessReadModel(desk)
+    app.state.read_options = read_options or ReadOptions()
     install_problem_handlers(app)
     app.add_middleware(RequestMetrics, registry=registry)
     app.include_router(routes_health.router)
+    app.include_router(routes_case_queries.router)
     app.include_router(routes_cases.router)
+    app.include_router(routes_customers.router)
+    app.include_router(routes_agents.router)
     app.add_middleware(BodySizeLimit)
     return app

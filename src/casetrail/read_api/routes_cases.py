@@ -1,12 +1,10 @@
-"""Support cases: open, change, converse, look back in time, audit."""
+"""Support cases: open, change, converse, audit. (Queries: routes_case_queries.)"""
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Response, status
 
 from casetrail.commands.messages import (
     AssignCase,
@@ -20,9 +18,8 @@ from casetrail.commands.messages import (
     UntagCase,
 )
 from casetrail.commands.results import CommandResult
-from casetrail.domain.conversation import Message
-from casetrail.domain.values import CaseStatus
 from casetrail.domain.ticket import Ticket
+from casetrail.domain.values import CaseStatus
 from casetrail.read_api.deps import Context, Desk
 from casetrail.read_api.schemas import (
     ActorRead,
@@ -34,9 +31,7 @@ from casetrail.read_api.schemas import (
     Escalation,
     HistoryEntryRead,
     MessageCreate,
-    MessagePage,
     MessagePosted,
-    MessageRead,
     PriorityChange,
     Problem,
     StatusChange,
@@ -76,20 +71,6 @@ def case_read(ticket: Ticket) -> CaseRead:
     )
 
 
-def message_read(case_id: UUID, message: Message) -> MessageRead:
-    return MessageRead(
-        message_id=message.message_id,
-        case_id=case_id,
-        position=message.position,
-        author_type=message.author_type,
-        author_id=message.author_id,
-        body=message.body,
-        attachment_uri=message.attachment_uri,
-        internal=message.internal,
-        posted_at=message.posted_at,
-    )
-
-
 def describe(response: Response, result: CommandResult) -> None:
     response.headers["ETag"] = f'"{result.version}"'
     if result.position is not None:
@@ -119,21 +100,6 @@ def open_case(body: CaseCreate, desk: Desk, context: Context, response: Response
     return CaseOpened(
         id=result.case_id, case_number=case_number, status=CaseStatus.OPEN, version=result.version
     )
-
-
-@router.get("/{case_id}", response_model=CaseRead)
-def get_case(
-    case_id: UUID,
-    desk: Desk,
-    response: Response,
-    as_of: Annotated[
-        AwareDatetime | None,
-        Query(description="RFC 3339 time: the case as it stood at that moment."),
-    ] = None,
-) -> CaseRead:
-    ticket = desk.get_case(case_id) if as_of is None else desk.get_case_as_of(case_id, as_of)
-    response.headers["ETag"] = f'"{ticket.version}"'
-    return case_read(ticket)
 
 
 @router.get("/{case_id}/history", response_model=CaseHistory)
@@ -178,14 +144,6 @@ def post_message(
     return MessagePosted(
         message_id=result.message_id, case_id=case_id, position=result.message_position
     )
-
-
-@router.get("/{case_id}/messages", response_model=MessagePage)
-def list_messages(case_id: UUID, desk: Desk) -> MessagePage:
-    desk.get_case(case_id)
-    conversation = desk.get_conversation(case_id)
-    messages = conversation.messages if conversation is not None else []
-    return MessagePage(items=[message_read(case_id, message) for message in messages])
 
 
 def _changed(desk: Desk, result: CommandResult, response: Response) -> CaseRead:

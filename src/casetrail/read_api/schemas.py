@@ -151,6 +151,7 @@ class MessagePosted(BaseModel):
 
 class MessagePage(BaseModel):
     items: list[MessageRead]
+    next_cursor: str | None = None
 
 
 class HistoryEntryRead(BaseModel):

@@ -1,0 +1,100 @@
+"""Wiring of the read side: the PostgreSQL read models, their runners and their status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.application import Application
+from prometheus_client import CollectorRegistry
+
+from casetrail.infra.settings import Settings
+from casetrail.projections.metrics import ProjectionMetrics
+from casetrail.projections.positions import PositionBoard
+from casetrail.projections.postgres.catalog import VIEW_CLASSES
+from casetrail.projections.postgres.database import Database
+from casetrail.projections.postgres.read_model import PostgresReadModel
+from casetrail.projections.postgres.status import (
+    CachedStatus,
+    ProjectionLagCollector,
+    StatusReader,
+)
+from casetrail.projections.postgres.supervisor import ProjectionSupervisor
+from casetrail.projections.postgres.versions import active_version
+from casetrail.projections.postgres.wakeups import LogWakeups
+from casetrail.projections.postgres.worker import ProjectionWorker, RunnerOptions
+
+
+@dataclass
+class ReadSide:
+    database: Database
+    read_model: PostgresReadModel
+    status: CachedStatus
+    board: PositionBoard
+    supervisor: ProjectionSupervisor | None
+
+    def close(self) -> None:
+        if self.supervisor is not None:
+            self.supervisor.stop()
+        self.read_model.close()
+
+
+def prepare_read_models(app: Application[Any], database: Database) -> None:
+    """Create each projection's registry entry and first version if they do not exist, so
+    that queries find their views even before a runner has started."""
+    datastore = database.datastore()
+    try:
+        with database.connect() as conn:
+            for projection in VIEW_CLASSES:
+                active_version(conn, datastore, projection, app.name)
+    finally:
+        datastore.close()
+
+
+def build_supervisor(
+    app: Application[Any],
+    database: Database,
+    settings: Settings,
+    *,
+    metrics: ProjectionMetrics,
+    board: PositionBoard | None = None,
+) -> ProjectionSupervisor:
+    wakeups = LogWakeups(database.connect, channel=f"{app.name}_events".lower())
+    options = RunnerOptions(batch_size=settings.projection_batch_size)
+    workers = [
+        ProjectionWorker(
+            projection,
+            app=app,
+            datastore=database.datastore(),
+            connect=database.connect,
+            wake=wakeups.subscribe(),
+            metrics=metrics,
+            board=board,
+            options=options,
+        )
+        for projection in VIEW_CLASSES
+    ]
+    return ProjectionSupervisor(workers, metrics=metrics, wakeups=wakeups)
+
+
+def start_read_side(
+    app: Application[Any],
+    database_url: str,
+    settings: Settings,
+    registry: CollectorRegistry,
+    *,
+    run_projections: bool,
+) -> ReadSide:
+    database = Database(database_url, pool_size=max(2, settings.database_pool_size // 2))
+    prepare_read_models(app, database)
+    board = PositionBoard()
+    status = CachedStatus(StatusReader(app, database.connect))
+    registry.register(ProjectionLagCollector(status))
+    supervisor = None
+    if run_projections:
+        supervisor = build_supervisor(
+            app, database, settings, metrics=ProjectionMetrics(registry), board=board
+        )
+        supervisor.start()
+    read_model = PostgresReadModel(database.datastore(), board)
+    return ReadSide(database, read_model, status, board, supervisor)

@@ -1,0 +1,1 @@
+"""The read models in PostgreSQL: versioned tables, runners, rebuilds and their status."""

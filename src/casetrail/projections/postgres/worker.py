@@ -1,0 +1,254 @@
+"""One projection runner: follows the notification log and applies it in batches.
+
+Only one runner per projection version is active across processes (a PostgreSQL advisory
+lock held on a dedicated connection); the others stand by and take over when it goes.
+While catching up, each transaction carries up to ``batch_size`` events; once caught up,
+the runner sleeps until the event store's NOTIFY (or a short poll) wakes it.
+
+Notification ids can have gaps (a rolled-back insert consumes ids). Reading "every
+notification after my position, in order" neither stalls on a gap nor skips past an event
+committed later with a lower id: the event store commits inserts in id order (it takes a
+table lock), so a lower id can never appear after a higher one became visible.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from eventsourcing.application import Application
+from eventsourcing.persistence import InterfaceError, Notification, OperationalError
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.rows import DictRow
+
+from casetrail.projections.metrics import ProjectionMetrics
+from casetrail.projections.positions import PositionBoard
+from casetrail.projections.postgres.errors import PoisonEvent
+from casetrail.projections.postgres.versions import (
+    LOCK_NAMESPACE,
+    active_version,
+    build_view,
+    lock_key,
+    read_versions,
+)
+from casetrail.projections.postgres.view import BatchedView, Numbered
+
+logger = logging.getLogger(__name__)
+
+# Errors after which the same work may succeed: the database went away or timed out.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    OperationalError,
+    InterfaceError,
+)
+
+Progress = Callable[[int, int], None]  # (position, events applied in the batch)
+
+
+@dataclass(frozen=True)
+class RunnerOptions:
+    batch_size: int = 2_000
+    # How long an idle runner sleeps when no NOTIFY arrives (a missed one costs this much).
+    idle_poll_seconds: float = 0.5
+    # How often the runner checks its lock connection and whether a rebuild switched versions.
+    check_seconds: float = 0.5
+    # How often a standby runner tries to take over.
+    standby_poll_seconds: float = 1.0
+
+
+class ProjectionWorker:
+    def __init__(
+        self,
+        projection: str,
+        *,
+        app: Application[Any],
+        datastore: PostgresDatastore,
+        connect: Callable[[], psycopg.Connection[DictRow]],
+        wake: threading.Event,
+        metrics: ProjectionMetrics,
+        board: PositionBoard | None = None,
+        options: RunnerOptions = RunnerOptions(),
+    ) -> None:
+        self.projection = projection
+        self._app = app
+        self._datastore = datastore
+        self._connect = connect
+        self._wake = wake
+        self._metrics = metrics
+        self._board = board
+        self._options = options
+        self.batches_applied = 0
+        # For tests and fault drills: called inside each batch's transaction, before commit.
+        self.before_commit: Callable[[Sequence[Numbered]], None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    @property
+    def application_name(self) -> str:
+        return str(self._app.name)
+
+    def run(self, stop: threading.Event) -> None:
+        """Follow the log until ``stop`` is set; raises when it cannot go on."""
+        with self._connect() as lock_conn:
+            while not stop.is_set():
+                version = active_version(
+                    lock_conn, self._datastore, self.projection, self.application_name
+                )
+                if not _try_lock(lock_conn, self.projection, version):
+                    self._metrics.active.labels(self.projection).set(0)
+                    stop.wait(self._options.standby_poll_seconds)
+                    continue
+                self._metrics.active.labels(self.projection).set(1)
+                try:
+                    logger.info("projection %s v%d: active", self.projection, version)
+                    self._follow(lock_conn, version, stop)
+                finally:
+                    self._metrics.active.labels(self.projection).set(0)
+                    if not lock_conn.closed:
+                        _unlock(lock_conn, self.projection, version)
+
+    def _follow(
+        self, lock_conn: psycopg.Connection[DictRow], version: int, stop: threading.Event
+    ) -> None:
+        view = build_view(self._datastore, self.projection, version)
+        position = view.position(self.application_name)
+        self._publish(position)
+        next_check = time.monotonic() + self._options.check_seconds
+        while not stop.is_set():
+            if time.monotonic() >= next_check:
+                # Also proves the lock connection is alive: if it died, so did our lock.
+                if read_versions(lock_conn)[self.projection].active != version:
+                    logger.info("projection %s: v%d is no longer active", self.projection, version)
+                    return
+                next_check = time.monotonic() + self._options.check_seconds
+            self._wake.clear()
+            position, applied = follow_once(
+                view,
+                self._app,
+                position,
+                self._options.batch_size,
+                before_commit=self.before_commit,
+                metrics=self._metrics,
+            )
+            if applied:
+                self.batches_applied += 1
+                self._metrics.blocked_at.labels(self.projection).set(0)
+                self._publish(position)
+            else:
+                self._wake.wait(self._options.idle_poll_seconds)
+
+    def _publish(self, position: int) -> None:
+        if self._board is not None:
+            self._board.advance(self.projection, position)
+
+
+def follow_once(
+    view: BatchedView,
+    app: Application[Any],
+    position: int,
+    batch_size: int,
+    *,
+    before_commit: Callable[[Sequence[Numbered]], None] | None = None,
+    metrics: ProjectionMetrics | None = None,
+) -> tuple[int, int]:
+    """Read the next notifications after ``position`` and apply them in one transaction.
+    Answers the new position and how many events were read (0: caught up)."""
+    notifications = app.recorder.select_notifications(
+        start=position, limit=batch_size, inclusive_of_start=False
+    )
+    if not notifications:
+        return position, 0
+    batch = decode(view.projection_name, app, notifications)
+    started = time.perf_counter()
+    try:
+        new_position = _apply(view, app.name, batch, before_commit)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as error:
+        new_position = _isolate_poison(view, app.name, notifications, batch, error, before_commit)
+    if metrics is not None:
+        metrics.events.labels(view.projection_name).inc(len(batch))
+        metrics.batches.labels(view.projection_name).inc()
+        metrics.batch_seconds.labels(view.projection_name).observe(time.perf_counter() - started)
+    return new_position, len(batch)
+
+
+def _isolate_poison(
+    view: BatchedView,
+    application_name: str,
+    notifications: Sequence[Notification],
+    batch: Sequence[Numbered],
+    error: Exception,
+    before_commit: Callable[[Sequence[Numbered]], None] | None,
+) -> int:
+    """The batch failed: apply its events one by one (committing those before the one at
+    fault) so that the report names the event. Answers the position if all applied."""
+    by_id = {notification.id: notification for notification in notifications}
+    if len(batch) == 1:
+        raise _poison(view.projection_name, by_id[batch[0][0]], error) from error
+    position = 0
+    for single in batch:
+        try:
+            position = _apply(view, application_name, [single], before_commit)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as single_error:
+            raise _poison(view.projection_name, by_id[single[0]], single_error) from single_error
+    return position
+
+
+def _poison(projection: str, notification: Notification, error: Exception) -> PoisonEvent:
+    return PoisonEvent(
+        projection, notification.id, notification.topic, notification.originator_id, error
+    )
+
+
+def decode(
+    projection: str, app: Application[Any], notifications: Sequence[Notification]
+) -> list[Numbered]:
+    """Domain events of the notifications, up to (not including) the first that does not
+    decode; if that is the very first, it is a poison event."""
+    batch: list[Numbered] = []
+    for notification in notifications:
+        try:
+            batch.append((notification.id, app.mapper.to_domain_event(notification)))
+        except Exception as error:
+            if not batch:
+                raise _poison(projection, notification, error) from error
+            break
+    return batch
+
+
+def _apply(
+    view: BatchedView,
+    application_name: str,
+    batch: Sequence[Numbered],
+    before_commit: Callable[[Sequence[Numbered]], None] | None,
+) -> int:
+    if before_commit is None:
+        return view.apply(application_name, batch)
+    return view.apply(application_name, batch, before_commit=lambda: before_commit(batch))
+
+
+def _try_lock(conn: psycopg.Connection[DictRow], projection: str, version: int) -> bool:
+    row = conn.execute(
+        "SELECT pg_try_advisory_lock(%s, %s) AS got",
+        (LOCK_NAMESPACE, lock_key(projection, version)),
+    ).fetchone()
+    return bool(row and row["got"])
+
+
+def _unlock(conn: psycopg.Connection[DictRow], projection: str, version: int) -> None:
+    # A broken connection has released the lock already.
+    with contextlib.suppress(psycopg.Error):
+        conn.execute(
+            "SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, lock_key(projection, version))
+        )

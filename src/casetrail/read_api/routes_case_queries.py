@@ -1,0 +1,140 @@
+"""Case queries, answered from the read models: lists, one case, its conversation.
+
+``?as_of=`` time travel is the exception: it folds the case's own events up to that time.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import AwareDatetime
+
+from casetrail.projections.queries import CASE_LIST, CASE_MESSAGES, CaseFilter
+from casetrail.projections.queries import CasePage as RowPage
+from casetrail.read_api.case_list_params import (
+    IdParam,
+    PageParams,
+    case_filter,
+    cursor_key,
+    scope,
+)
+from casetrail.read_api.case_views import (
+    case_list_item,
+    case_read_from_row,
+    message_read_from_row,
+)
+from casetrail.read_api.cursors import (
+    MAX_CURSOR_LENGTH,
+    InvalidCursor,
+    decode_cursor,
+    encode_cursor,
+)
+from casetrail.read_api.deps import Desk
+from casetrail.read_api.query_deps import (
+    STALE_HEADER,
+    ReadModelDep,
+    invalid_parameter,
+    wait_for_position,
+)
+from casetrail.read_api.query_schemas import CasePage
+from casetrail.read_api.routes_cases import PROBLEMS, case_read
+from casetrail.read_api.schemas import CaseRead, MessagePage
+
+router = APIRouter(prefix="/support/cases", tags=["cases"], responses=PROBLEMS)
+
+CaseListFresh = Depends(wait_for_position(CASE_LIST))
+MessagesFresh = Depends(wait_for_position(CASE_MESSAGES, CASE_LIST))
+
+
+@router.get(
+    "",
+    response_model=CasePage,
+    response_model_exclude_unset=True,
+    dependencies=[CaseListFresh],
+    summary="List cases: filters, sorts, cursor pagination, partial responses",
+)
+def list_cases(
+    read_model: ReadModelDep,
+    wanted: Annotated[CaseFilter, Depends(case_filter)],
+    page: Annotated[PageParams, Depends()],
+    customer_id: IdParam = None,
+    agent_id: Annotated[
+        str | None, Query(min_length=1, max_length=128, description="Cases assigned to this agent.")
+    ] = None,
+) -> CasePage:
+    if agent_id is not None and wanted.unassigned:
+        invalid_parameter("unassigned", "unassigned=true and agent_id exclude each other")
+    wanted = CaseFilter(**{**vars(wanted), "customer_id": customer_id, "assignee_id": agent_id})
+    return case_page(read_model, wanted, page)
+
+
+def case_page(read_model: ReadModelDep, wanted: CaseFilter, page: PageParams) -> CasePage:
+    found: RowPage = read_model.list_cases(page.query(wanted))
+    next_cursor = None
+    if found.next_key is not None:
+        next_cursor = encode_cursor("cases", scope(wanted, page.sort), cursor_key(found.next_key))
+    return CasePage(
+        items=[case_list_item(row, page.fields) for row in found.rows],
+        next_cursor=next_cursor,
+        limit=page.limit,
+    )
+
+
+@router.get("/{case_id}", response_model=CaseRead, dependencies=[CaseListFresh])
+def get_case(
+    case_id: UUID,
+    read_model: ReadModelDep,
+    desk: Desk,
+    response: Response,
+    as_of: Annotated[
+        AwareDatetime | None,
+        Query(description="RFC 3339 time: the case as it stood at that moment."),
+    ] = None,
+) -> CaseRead:
+    if as_of is not None:
+        ticket = desk.get_case_as_of(case_id, as_of)
+        response.headers["ETag"] = f'"{ticket.version}"'
+        return case_read(ticket)
+    row = read_model.get_case(case_id)
+    if row is None:
+        # Not projected yet (or not at all): the event store knows, and 404s if need be.
+        ticket = desk.get_case(case_id)
+        response.headers["ETag"] = f'"{ticket.version}"'
+        return case_read(ticket)
+    response.headers["ETag"] = f'"{row.version}"'
+    return case_read_from_row(row)
+
+
+@router.get("/{case_id}/messages", response_model=MessagePage, dependencies=[MessagesFresh])
+def list_messages(
+    case_id: UUID,
+    read_model: ReadModelDep,
+    desk: Desk,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=MAX_CURSOR_LENGTH)] = None,
+) -> MessagePage:
+    after = 0
+    if cursor is not None:
+        after = _message_position(cursor, case_id)
+    if read_model.get_case(case_id) is None:
+        desk.get_case(case_id)  # 404 if there is no such case
+        response.headers[STALE_HEADER] = "true"  # the case is not projected yet
+    rows = read_model.messages(case_id, after, limit + 1)
+    items = [message_read_from_row(case_id, row) for row in rows[:limit]]
+    next_cursor = (
+        encode_cursor("messages", str(case_id), [items[-1].position]) if len(rows) > limit else None
+    )
+    return MessagePage(items=items, next_cursor=next_cursor)
+
+
+def _message_position(cursor: str, case_id: UUID) -> int:
+    try:
+        key = decode_cursor(cursor, "messages", str(case_id))
+    except InvalidCursor as error:
+        invalid_parameter("cursor", str(error))
+    if len(key) != 1 or type(key[0]) is not int or key[0] < 0:
+        invalid_parameter("cursor", "the cursor is not one this API issued")
+    return int(key[0])

@@ -1,0 +1,33 @@
+"""A customer's case history, from the case list read model."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from casetrail.projections.queries import CASE_LIST, CaseFilter
+from casetrail.read_api.case_list_params import PageParams, case_filter
+from casetrail.read_api.query_deps import ReadModelDep, wait_for_position
+from casetrail.read_api.query_schemas import CasePage
+from casetrail.read_api.routes_case_queries import case_page
+from casetrail.read_api.routes_cases import PROBLEMS
+from casetrail.read_api.schemas import MAX_ID
+
+router = APIRouter(prefix="/support/customers", tags=["customers"], responses=PROBLEMS)
+
+
+@router.get(
+    "/{customer_id}/cases",
+    response_model=CasePage,
+    response_model_exclude_unset=True,
+    dependencies=[Depends(wait_for_position(CASE_LIST))],
+    summary="A customer's cases, with the same filters, sorts and pages as the case list",
+)
+def customer_cases(
+    customer_id: Annotated[str, Path(min_length=1, max_length=MAX_ID)],
+    read_model: ReadModelDep,
+    wanted: Annotated[CaseFilter, Depends(case_filter)],
+    page: Annotated[PageParams, Depends()],
+) -> CasePage:
+    return case_page(read_model, CaseFilter(**{**vars(wanted), "customer_id": customer_id}), page)
