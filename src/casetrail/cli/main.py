@@ -3,7 +3,10 @@ from __future__ import annotations
 import click
 
 from casetrail import __version__
+from casetrail.cli.asyncapi import asyncapi
+from casetrail.cli.change_capture import change_capture
 from casetrail.cli.projections import project, projections
+from casetrail.cli.relay import relay
 from casetrail.cli.serve import serve
 from casetrail.cli.stack import stack
 
@@ -15,6 +18,9 @@ def main() -> None:
 
 
 main.add_command(serve)
+main.add_command(relay)
+main.add_command(change_capture)
+main.add_command(asyncapi)
 main.add_command(project)
 main.add_command(projections)
 main.add_command(stack)

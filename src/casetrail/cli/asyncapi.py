@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+import click
+
+from casetrail.infra.asyncapi import asyncapi_yaml
+
+
+@click.command()
+def asyncapi() -> None:
+    """Print the AsyncAPI document of the topics casetrail produces."""
+    click.echo(asyncapi_yaml(), nl=False)
