@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 from prometheus_client import CollectorRegistry
 
 from casetrail.commands.desk import SupportDesk
+from casetrail.infra.case_event_relay import CaseEventRelay
 from casetrail.infra.local_postgres import LocalPostgres, free_port, port_in_use
 from casetrail.infra.memory_store import MemoryFactory
 from casetrail.infra.read_side import ReadSide, start_read_side
@@ -72,6 +74,25 @@ def build_memory_desk() -> SupportDesk:
     )
 
 
+class BackgroundWorkers:
+    """Long-running loops (relay, consumers) in threads of this process, each stopped by
+    one shared event."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self, name: str, run: Callable[[threading.Event], None]) -> None:
+        thread = threading.Thread(target=run, args=(self._stop,), name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+
 @dataclass
 class Runtime:
     """What one casetrail process holds: its settings, its desk, and what it started."""
@@ -110,12 +131,16 @@ def runtime(settings: Settings, *, share_embedded: bool = False) -> Iterator[Run
         database_url = str(settings.database_url)
     desk: SupportDesk | None = None
     read_side: ReadSide | None = None
+    workers = BackgroundWorkers()
     try:
         desk = build_postgres_desk(database_url, settings)
         registry = CollectorRegistry()
         read_side = start_read_side(
             desk, database_url, settings, registry, run_projections=settings.run_workers
         )
+        if settings.run_workers and settings.kafka_bootstrap_servers:
+            relay = CaseEventRelay(desk, database_url, settings.kafka_bootstrap_servers, registry)
+            workers.start("case-event-relay", relay.run)
         yield Runtime(
             settings=settings,
             database_url=database_url,
@@ -125,6 +150,7 @@ def runtime(settings: Settings, *, share_embedded: bool = False) -> Iterator[Run
             metrics_registry=registry,
         )
     finally:
+        workers.stop()
         if read_side is not None:
             read_side.close()
         if desk is not None:

@@ -1,0 +1,128 @@
+"""The relay as users run it: alone (`casetrail relay`), or inside `casetrail serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from casetrail.commands.desk import SupportDesk
+from casetrail.commands.messages import CommandContext, OpenCase
+from casetrail.domain.values import Actor
+from casetrail.infra.server_process import start_server
+from casetrail.infra.stack.stack import Stack
+from tests.relay.conftest import consuming, receive
+
+pytestmark = pytest.mark.stack
+
+
+def kcat() -> str:
+    """Debian's kcat, installed when missing (the machine running the tests is ours)."""
+    found = shutil.which("kcat")
+    if found is None:
+        for step in (["apt-get", "update"], ["apt-get", "install", "-y", "kcat"]):
+            subprocess.run(["env", "DEBIAN_FRONTEND=noninteractive", *step], check=True)
+        found = shutil.which("kcat")
+    assert found is not None
+    return found
+
+
+def relay_process(stack: Stack, database_url: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CASETRAIL_")}
+    env["CASETRAIL_DATABASE_URL"] = database_url
+    env["CASETRAIL_KAFKA_BOOTSTRAP_SERVERS"] = stack.kafka.bootstrap_servers
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "casetrail", "relay"], env=env, stdout=out, stderr=out
+        )
+
+
+def opened_case_ids(messages: list[bytes]) -> list[str]:
+    return [json.loads(value)["case_id"] for value in messages]
+
+
+def test_a_kill_9_of_the_relay_loses_nothing(
+    stack: Stack, relay_desk: SupportDesk, stack_database: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "relay.log"
+    context = CommandContext(actor=Actor("agent-1", "AGENT"))
+    opened: list[str] = []
+
+    def open_cases() -> None:
+        for n in range(300):
+            result = relay_desk.open_case(OpenCase(f"cust-{n}", f"Case {n}", ""), context)
+            opened.append(str(result.case_id))
+
+    relay = relay_process(stack, stack_database, log)
+    writer = threading.Thread(target=open_cases)
+    writer.start()
+    time.sleep(1.5)
+    relay.send_signal(signal.SIGKILL)
+    relay.wait(timeout=10)
+    writer.join()
+    restarted = relay_process(stack, stack_database, log)
+    try:
+        with consuming(stack, ["support.case.opened"]) as consumer:
+            seen: set[str] = set()
+            deadline = time.monotonic() + 120
+            while not set(opened) <= seen and time.monotonic() < deadline:
+                seen |= set(opened_case_ids([m.value for m in receive(consumer, 500, timeout=2)]))
+    finally:
+        restarted.send_signal(signal.SIGTERM)
+        assert restarted.wait(timeout=30) == 0, log.read_text()[-3000:]
+    assert len(opened) == 300
+    assert set(opened) <= seen, f"{len(set(opened) - seen)} cases never published"
+    assert "relay stopped" in log.read_text()
+
+
+def test_serve_publishes_when_kafka_is_configured_and_kcat_reads_it(
+    stack: Stack, stack_database: str, tmp_path: Path
+) -> None:
+    server = start_server(
+        tmp_path,
+        stack_database,
+        extra_env={"CASETRAIL_KAFKA_BOOTSTRAP_SERVERS": stack.kafka.bootstrap_servers},
+    )
+    try:
+        case = httpx.post(
+            f"{server.base_url}/support/cases",
+            json={"customer_id": "cust-kcat", "subject": "Seen by kcat"},
+        ).json()
+        found = None
+        deadline = time.monotonic() + 60
+        while found is None and time.monotonic() < deadline:
+            out = subprocess.run(
+                [
+                    kcat(),
+                    "-C",
+                    "-b",
+                    stack.kafka.bootstrap_servers,
+                    "-t",
+                    "support.case.opened",
+                    "-o",
+                    "beginning",
+                    "-e",
+                    "-q",
+                    "-f",
+                    "%k\t%s\n",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            ).stdout
+            found = next((line for line in out.splitlines() if line.startswith(case["id"])), None)
+    finally:
+        assert server.stop() == 0
+    assert found is not None, "support.case.opened never reached kcat"
+    body = json.loads(found.split("\t", 1)[1])
+    assert (body["case_number"], body["subject"]) == (case["case_number"], "Seen by kcat")
