@@ -5,6 +5,8 @@ import click
 from casetrail import __version__
 from casetrail.cli.asyncapi import asyncapi
 from casetrail.cli.change_capture import change_capture
+from casetrail.cli.commerce import commerce_schemas, generate_commerce, ingest
+from casetrail.cli.consume import consume
 from casetrail.cli.projections import project, projections
 from casetrail.cli.relay import relay
 from casetrail.cli.serve import serve
@@ -24,3 +26,7 @@ main.add_command(asyncapi)
 main.add_command(project)
 main.add_command(projections)
 main.add_command(stack)
+main.add_command(consume)
+main.add_command(ingest)
+main.add_command(generate_commerce)
+main.add_command(commerce_schemas)

@@ -1,0 +1,78 @@
+"""``casetrail consume``: one member of the commerce consumer group, until SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+import click
+import psycopg
+from confluent_kafka import KafkaException
+from prometheus_client import CollectorRegistry, start_http_server
+
+from casetrail.consumers.dead_letters import DeadLetterLimitExceeded
+from casetrail.infra.commerce.wiring import (
+    CommerceSetupError,
+    build_consumer,
+    commerce_database,
+    topic_map,
+)
+from casetrail.infra.local_postgres import LocalPostgresError
+from casetrail.infra.settings import Settings
+
+
+@click.command()
+@click.option(
+    "--group", default=None, help="Consumer group (default CASETRAIL_COMMERCE_CONSUMER_GROUP)."
+)
+def consume(group: str | None) -> None:
+    """Absorb orders, payments, shipments and fraud alerts from Kafka into the context tables.
+
+    Run several with one group to share the partitions. SIGTERM finishes the batch in hand,
+    stores it and leaves the group.
+    """
+    settings = Settings()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    stop = threading.Event()
+
+    def request_stop(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    registry = CollectorRegistry()
+    if settings.commerce_metrics_port is not None:
+        start_http_server(settings.commerce_metrics_port, addr=settings.host, registry=registry)
+    group = group or settings.commerce_consumer_group
+    try:
+        with commerce_database(settings) as database_url:
+            running = build_consumer(
+                settings, database_url, registry=registry, stop=stop, group=group
+            )
+            click.echo(
+                f"casetrail: consuming {', '.join(topic_map(settings).names)} as group {group}",
+                err=True,
+            )
+            try:
+                totals = running.consumer.run()
+            finally:
+                running.close()
+    except (CommerceSetupError, DeadLetterLimitExceeded, LocalPostgresError) as error:
+        raise click.ClickException(str(error).splitlines()[0]) from None
+    except KafkaException as error:
+        raise click.ClickException(f"Kafka: {error.args[0].str()}") from None
+    except psycopg.Error as error:
+        raise click.ClickException(
+            f"PostgreSQL refused a batch ({type(error).__name__}: {error});"
+            " none of it was stored, the consumer halts here"
+        ) from None
+    click.echo(
+        f"casetrail: stopped after {totals.consumed} messages in {totals.batches} batches:"
+        f" {totals.applied} applied, {totals.duplicates} duplicates,"
+        f" {totals.dead_lettered} dead letters",
+        err=True,
+    )

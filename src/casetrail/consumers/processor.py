@@ -1,0 +1,209 @@
+"""One batch of messages → context rows, dead letters and stored positions, all or nothing.
+
+The order of steps inside one database transaction is what makes the effect exactly-once:
+
+1. lock the partitions' stored positions and drop messages below them (already applied by
+   an earlier run or by another consumer that held the partition before a rebalance);
+2. send the poison among the rest to the dead-letter topics and wait for the broker's
+   acknowledgement (so a crash can repeat a dead letter but never lose one);
+3. write the rows and the new positions, and commit.
+
+A transient failure (database or broker away) rolls everything back and retries the same
+batch with backoff, for as long as it takes: nothing is skipped and no position moves.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from casetrail.consumers.dead_letters import DeadLetterLimit, dead_letter
+from casetrail.consumers.decoding import Decoded, RawMessage, Rejection, decode
+from casetrail.consumers.metrics import ConsumerMetrics
+from casetrail.consumers.plan import plan_batch
+from casetrail.consumers.ports import (
+    ContextStore,
+    ContextTransaction,
+    DeadLetterSink,
+    Positions,
+    StoreUnavailable,
+    TransientError,
+)
+from casetrail.consumers.topics import TopicMap
+
+logger = logging.getLogger(__name__)
+
+# Waits ``seconds`` (serving the broker meanwhile); False when the consumer is asked to stop.
+Wait = Callable[[float], bool]
+
+
+def sleep_wait(seconds: float) -> bool:
+    time.sleep(seconds)
+    return True
+
+
+@dataclass(frozen=True)
+class Backoff:
+    initial: float = 0.2
+    maximum: float = 30.0
+    factor: float = 2.0
+
+    def delays(self) -> Iterator[float]:
+        delay = self.initial
+        while True:
+            yield delay
+            delay = min(self.maximum, delay * self.factor)
+
+
+class ProcessingStopped(RuntimeError):
+    """Asked to stop while a batch waited for a retry; none of the batch was stored."""
+
+
+@dataclass
+class BatchResult:
+    consumed: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    retries: int = 0
+    # The stored position of every partition the batch touched, after it.
+    positions: Positions = field(default_factory=dict)
+
+
+class BatchProcessor:
+    def __init__(
+        self,
+        store: ContextStore,
+        dead_letters: DeadLetterSink,
+        *,
+        topics: TopicMap,
+        group: str,
+        limit: DeadLetterLimit,
+        metrics: ConsumerMetrics | None = None,
+        backoff: Backoff | None = None,
+        wait: Wait = sleep_wait,
+    ) -> None:
+        self.store = store
+        self.dead_letters = dead_letters
+        self.topics = topics
+        self.group = group
+        self.limit = limit
+        self.metrics = metrics
+        self.backoff = backoff or Backoff()
+        self.wait = wait
+
+    def process(self, messages: Sequence[RawMessage]) -> BatchResult:
+        started = time.perf_counter()
+        decoded = [decode(message, self.topics) for message in messages]
+        delays = self.backoff.delays()
+        retries = 0
+        while True:
+            try:
+                result = self._store(decoded)
+                break
+            except TransientError as error:
+                retries += 1
+                delay = next(delays)
+                cause = "database" if isinstance(error, StoreUnavailable) else "dead-letters"
+                if self.metrics is not None:
+                    self.metrics.retries.labels(cause).inc()
+                logger.warning(
+                    "%s; keeping the batch of %d and retrying in %.1fs (attempt %d)",
+                    error,
+                    len(messages),
+                    delay,
+                    retries,
+                )
+                if not self.wait(delay):
+                    raise ProcessingStopped(
+                        f"stopped while retrying a batch of {len(messages)} messages; none of"
+                        " it was stored, it will be consumed again"
+                    ) from error
+        if retries:
+            logger.info("batch stored after %d retries", retries)
+        result.retries = retries
+        self.limit.record(result.dead_lettered)
+        if self.metrics is not None:
+            self.metrics.batch_seconds.observe(time.perf_counter() - started)
+            self.metrics.batch_size.observe(len(messages))
+        return result
+
+    def _store(self, decoded: Sequence[Decoded | Rejection]) -> BatchResult:
+        with self.store.transaction() as transaction:
+            result, counts = self._store_in(transaction, decoded)
+        # Counted only once the transaction committed: a rolled-back attempt changed nothing.
+        if self.metrics is not None:
+            for (kind, topic), count in counts.items():
+                self.metrics.count(kind, topic, count)
+        return result
+
+    def _store_in(
+        self, transaction: ContextTransaction, decoded: Sequence[Decoded | Rejection]
+    ) -> tuple[BatchResult, Counter[tuple[str, str]]]:
+        counts: Counter[tuple[str, str]] = Counter()
+        partitions = {item.message.position for item in decoded} - {None}
+        stored = (
+            transaction.lock_positions(self.group, partitions)  # type: ignore[arg-type]
+            if partitions
+            else {}
+        )
+        fresh: list[Decoded | Rejection] = []
+        for item in decoded:
+            counts["consumed", item.message.topic] += 1
+            if _already_applied(item.message, stored):
+                counts["duplicates", item.message.topic] += 1
+            else:
+                fresh.append(item)
+
+        rejections = [item for item in fresh if isinstance(item, Rejection)]
+        self.limit.check(len(rejections))
+        if rejections:
+            self.dead_letters.send([dead_letter(item, self.group) for item in rejections])
+            for item in rejections:
+                counts[f"dead-letter:{item.reason.value}", item.message.topic] += 1
+
+        events = [item for item in fresh if isinstance(item, Decoded)]
+        plan = plan_batch(item.event for item in events)
+        new_by_event_topic = transaction.apply(plan) if len(plan) else {}
+        per_topic: Counter[str] = Counter(item.message.topic for item in events)
+        new_total = 0
+        for topic, received in per_topic.items():
+            event_topic = self.topics.event_topic(topic) or topic
+            new = new_by_event_topic.get(event_topic, 0)
+            new_total += new
+            counts["applied", topic] += new
+            counts["duplicates", topic] += received - new
+
+        positions = _next_positions(decoded, stored)
+        if positions:
+            transaction.save_positions(self.group, positions)
+        result = BatchResult(
+            consumed=len(decoded),
+            applied=new_total,
+            duplicates=len(decoded) - len(fresh) + len(events) - new_total,
+            dead_lettered=len(rejections),
+            positions=positions,
+        )
+        return result, counts
+
+
+def _already_applied(message: RawMessage, stored: Positions) -> bool:
+    position = message.position
+    if position is None or message.offset is None:
+        return False
+    return message.offset < stored.get(position, 0)
+
+
+def _next_positions(decoded: Sequence[Decoded | Rejection], stored: Positions) -> Positions:
+    positions: Positions = {}
+    for item in decoded:
+        message = item.message
+        position = message.position
+        if position is None or message.offset is None:
+            continue
+        next_offset = max(message.offset + 1, stored.get(position, 0))
+        positions[position] = max(positions.get(position, 0), next_offset)
+    return positions
