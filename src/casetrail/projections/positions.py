@@ -1,8 +1,9 @@
 """Positions reached by the projection runners of this process, for waiting queries.
 
 A query that must see a given position polls PostgreSQL (another process may run the
-projections); when the runner is in this process it also wakes the query the moment the
-position is committed, so read-your-writes costs no polling delay.
+projections, and only the database knows which version the views point at); when the
+runner is in this process it also wakes the query the moment it commits, so
+read-your-writes costs no polling delay.
 """
 
 from __future__ import annotations
@@ -21,10 +22,6 @@ class PositionBoard:
             if position > self._positions.get(projection, 0):
                 self._positions[projection] = position
                 self._changed.notify_all()
-
-    def reached(self, projection: str, position: int) -> bool:
-        with self._changed:
-            return self._positions.get(projection, 0) >= position
 
     def wait(self, projection: str, position: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout

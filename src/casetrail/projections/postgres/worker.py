@@ -85,6 +85,8 @@ class ProjectionWorker:
         self._board = board
         self._options = options
         self.batches_applied = 0
+        self.is_active = False  # holds the lock and applies events
+        self.position = 0
         # For tests and fault drills: called inside each batch's transaction, before commit.
         self.before_commit: Callable[[Sequence[Numbered]], None] | None = None
 
@@ -107,10 +109,12 @@ class ProjectionWorker:
                     stop.wait(self._options.standby_poll_seconds)
                     continue
                 self._metrics.active.labels(self.projection).set(1)
+                self.is_active = True
                 try:
                     logger.info("projection %s v%d: active", self.projection, version)
                     self._follow(lock_conn, version, stop)
                 finally:
+                    self.is_active = False
                     self._metrics.active.labels(self.projection).set(0)
                     if not lock_conn.closed:
                         _unlock(lock_conn, self.projection, version)
@@ -146,6 +150,7 @@ class ProjectionWorker:
                 self._wake.wait(self._options.idle_poll_seconds)
 
     def _publish(self, position: int) -> None:
+        self.position = position
         if self._board is not None:
             self._board.advance(self.projection, position)
 
