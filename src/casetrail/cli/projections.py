@@ -96,7 +96,7 @@ def status() -> None:
 
 
 def _status_row(item: ProjectionStatus) -> tuple[str, ...]:
-    lag = "stuck" if math.isnan(item.lag_seconds) else f"{item.lag_seconds:.1f}s"
+    lag = "stuck" if math.isnan(item.lag_seconds) else _duration(item.lag_seconds)
     building = (
         f"v{item.building_version} at {item.building_position}"
         if item.building_version is not None
@@ -112,6 +112,13 @@ def _status_row(item: ProjectionStatus) -> tuple[str, ...]:
         "active" if item.runner_active else "none",
         building,
     )
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:.1f}s"
 
 
 @projections.command(name="rebuild")
