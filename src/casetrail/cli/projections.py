@@ -135,7 +135,7 @@ def rebuild_command(name: str, batch_size: int) -> None:
             result = rebuild(
                 name,
                 app=running.desk,
-                datastore=running.read_side.database.datastore(),
+                datastore=running.read_side.database.datastore(pool_size=1),
                 connect=running.read_side.database.connect,
                 batch_size=batch_size,
                 report=RebuildProgressPrinter(name),

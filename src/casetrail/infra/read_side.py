@@ -24,6 +24,9 @@ from casetrail.projections.postgres.versions import active_version
 from casetrail.projections.postgres.wakeups import LogWakeups
 from casetrail.projections.postgres.worker import ProjectionWorker, RunnerOptions
 
+# A runner uses one pooled connection at a time (plus its lock connection, not pooled).
+RUNNER_CONNECTIONS = 1
+
 
 @dataclass
 class ReadSide:
@@ -42,7 +45,7 @@ class ReadSide:
 def prepare_read_models(app: Application[Any], database: Database) -> None:
     """Create each projection's registry entry and first version if they do not exist, so
     that queries find their views even before a runner has started."""
-    datastore = database.datastore()
+    datastore = database.datastore(pool_size=1)
     try:
         with database.connect() as conn:
             for projection in VIEW_CLASSES:
@@ -65,7 +68,7 @@ def build_supervisor(
         ProjectionWorker(
             projection,
             app=app,
-            datastore=database.datastore(),
+            datastore=database.datastore(pool_size=RUNNER_CONNECTIONS),
             connect=database.connect,
             wake=wakeups.subscribe(),
             metrics=metrics,

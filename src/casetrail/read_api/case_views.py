@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Set
 from typing import Any
+from uuid import UUID
 
+from casetrail.domain.values import AuthorType
 from casetrail.projections.rows import CaseRow, MessageRow
 from casetrail.read_api.query_schemas import CaseListItem
 from casetrail.read_api.schemas import ActorRead, CaseRead, MessageRead
@@ -29,12 +31,12 @@ def case_list_item(row: CaseRow, fields: Set[str] | None = None) -> CaseListItem
     return CaseListItem(**values)
 
 
-def message_read_from_row(case_id: Any, row: MessageRow) -> MessageRead:
+def message_read_from_row(case_id: UUID, row: MessageRow) -> MessageRead:
     return MessageRead(
         message_id=row.message_id,
         case_id=case_id,
         position=row.position,
-        author_type=row.author_type,  # type: ignore[arg-type]
+        author_type=AuthorType(row.author_type),
         author_id=row.author_id,
         body=row.body,
         attachment_uri=row.attachment_uri,

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 from uuid import UUID
 
@@ -66,7 +67,7 @@ def list_cases(
 ) -> CasePage:
     if agent_id is not None and wanted.unassigned:
         invalid_parameter("unassigned", "unassigned=true and agent_id exclude each other")
-    wanted = CaseFilter(**{**vars(wanted), "customer_id": customer_id, "assignee_id": agent_id})
+    wanted = replace(wanted, customer_id=customer_id, assignee_id=agent_id)
     return case_page(read_model, wanted, page)
 
 

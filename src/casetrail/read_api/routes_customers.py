@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
@@ -30,4 +31,4 @@ def customer_cases(
     wanted: Annotated[CaseFilter, Depends(case_filter)],
     page: Annotated[PageParams, Depends()],
 ) -> CasePage:
-    return case_page(read_model, CaseFilter(**{**vars(wanted), "customer_id": customer_id}), page)
+    return case_page(read_model, replace(wanted, customer_id=customer_id), page)

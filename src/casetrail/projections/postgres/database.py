@@ -17,8 +17,9 @@ class Database:
     pool_size: int = 4
     connect_timeout: int = 5
 
-    def datastore(self) -> PostgresDatastore:
-        """A pooled datastore for the views' transactions (opened on first use)."""
+    def datastore(self, pool_size: int | None = None) -> PostgresDatastore:
+        """A pooled datastore for the views' transactions (opened on first use; it keeps
+        ``pool_size`` connections open, so runners ask for few)."""
         url = urlsplit(self.url)
         return PostgresDatastore(
             dbname=url.path.lstrip("/") or "postgres",
@@ -27,7 +28,7 @@ class Database:
             user=unquote(url.username or "postgres"),
             password=unquote(url.password or ""),
             connect_timeout=self.connect_timeout,
-            pool_size=self.pool_size,
+            pool_size=pool_size or self.pool_size,
             pre_ping=True,
         )
 

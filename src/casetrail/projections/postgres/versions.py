@@ -87,6 +87,12 @@ def active_version(
     conn: Connection, datastore: PostgresDatastore, projection: str, application_name: str
 ) -> int:
     """The version queries read; the first call creates version 1 and its views."""
+    try:
+        record = read_versions(conn).get(projection)
+    except psycopg.errors.UndefinedTable:
+        record = None
+    if record is not None:
+        return record.active
     ensure_registry(conn)
     record = read_versions(conn).get(projection)
     if record is not None:
