@@ -90,6 +90,7 @@ class CommerceConsumer:
             }
         )
         self._applied: Positions = {}
+        self._assigned: frozenset[tuple[str, int]] = frozenset()
         self._holding_batch = False
         self._last_lag_report = 0.0
         self.processor = BatchProcessor(
@@ -105,7 +106,9 @@ class CommerceConsumer:
 
     @property
     def assignment(self) -> list[tuple[str, int]]:
-        return sorted((tp.topic, tp.partition) for tp in self._consumer.assignment())
+        """The partitions this member holds (safe to read from any thread: the Kafka client
+        itself is only ever called from the consuming thread)."""
+        return sorted(self._assigned)
 
     def run(self) -> ConsumerTotals:
         """Consume until :attr:`stop` is set, then leave the group. Raises what halts it
@@ -187,6 +190,7 @@ class CommerceConsumer:
             if position is not None and tp.topic is not None:
                 self._applied[tp.topic, tp.partition] = position
         consumer.assign(partitions)
+        self._assigned = frozenset((tp.topic, tp.partition) for tp in partitions if tp.topic)
         if self._holding_batch or self.stop.is_set():
             consumer.pause(partitions)
         logger.info(
@@ -203,6 +207,7 @@ class CommerceConsumer:
                 with contextlib.suppress(KeyError):  # never reported yet
                     self.metrics.lag.remove(tp.topic, str(tp.partition))
         consumer.unassign()
+        self._assigned = frozenset()
 
     def _stored_positions(self, topics: list[str]) -> Positions:
         """Positions from PostgreSQL, waiting for it if it is away: starting anywhere else
