@@ -70,10 +70,14 @@ def end_offsets(settings: Settings) -> dict[tuple[str, int], int]:
 
 def stored_positions(settings: Settings, group: str | None = None) -> dict[tuple[str, int], int]:
     with psycopg.connect(str(settings.database_url)) as conn:
-        rows = conn.execute(
-            f"SELECT topic, partition, next_offset FROM {POSITIONS} WHERE consumer_group = %s",
-            (group or settings.commerce_consumer_group,),
-        ).fetchall()
+        try:
+            rows = conn.execute(
+                f"SELECT topic, partition, next_offset FROM {POSITIONS}"
+                " WHERE consumer_group = %s",
+                (group or settings.commerce_consumer_group,),
+            ).fetchall()
+        except psycopg.errors.UndefinedTable:
+            return {}  # the consumer has not created its tables yet
     return {(topic, partition): offset for topic, partition, offset in rows}
 
 
