@@ -23,12 +23,13 @@ from casetrail.commands.messages import CommandContext, OpenCase
 from casetrail.domain.values import Actor
 from casetrail.infra.read_side import ReadSide, prepare_read_models
 from casetrail.projections.metrics import ProjectionMetrics
+from casetrail.projections.postgres.batches import follow_once
 from casetrail.projections.postgres.database import Database
 from casetrail.projections.postgres.errors import PoisonEvent
 from casetrail.projections.postgres.rebuild import rebuild
 from casetrail.projections.postgres.versions import build_view, read_versions
 from casetrail.projections.postgres.view import BatchedView
-from casetrail.projections.postgres.worker import ProjectionWorker, RunnerOptions, follow_once
+from casetrail.projections.postgres.worker import ProjectionWorker, RunnerOptions
 from casetrail.projections.queries import CASE_LIST, CASE_MESSAGES, CaseQuery
 from casetrail.projections.rows import CASE_COLUMNS, MESSAGE_COLUMNS
 from tests.fixtures.history import record_history

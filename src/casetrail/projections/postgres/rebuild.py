@@ -18,6 +18,7 @@ from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import DictRow
 
+from casetrail.projections.postgres.batches import catch_up
 from casetrail.projections.postgres.catalog import VIEW_CLASSES
 from casetrail.projections.postgres.versions import (
     LOCK_NAMESPACE,
@@ -30,7 +31,6 @@ from casetrail.projections.postgres.versions import (
     read_versions,
     start_building,
 )
-from casetrail.projections.postgres.worker import follow_once
 
 
 class RebuildRefused(Exception):
@@ -86,26 +86,31 @@ def rebuild(
         try:
             view = create_version(datastore, projection, version, app.name)
             started = time.monotonic()
-            position = view.position(app.name)
             events = 0
             reported = 0.0
 
-            def catch_up() -> None:
-                nonlocal position, events, reported
-                while True:
-                    position, applied = follow_once(view, app, position, batch_size)
-                    events += applied
-                    now = time.monotonic()
-                    if now - reported >= report_every_seconds or not applied:
-                        head = app.recorder.max_notification_id() or 0
-                        report(RebuildProgress(version, position, head, events, now - started))
-                        reported = now
-                    if not applied:
-                        return
+            def progress(position: int, applied: int) -> None:
+                nonlocal events, reported
+                events += applied
+                now = time.monotonic()
+                if now - reported >= report_every_seconds:
+                    head = app.recorder.max_notification_id() or 0
+                    report(RebuildProgress(version, position, head, events, now - started))
+                    reported = now
 
-            catch_up()
+            position, _ = catch_up(view, app, batch_size, on_batch=progress)
+            report(
+                RebuildProgress(
+                    version,
+                    position,
+                    app.recorder.max_notification_id() or 0,
+                    events,
+                    time.monotonic() - started,
+                )
+            )
             previous = activate(conn, view, version, app.name)
-            catch_up()  # what arrived while switching; then the runners take over
+            # What arrived while switching; then the runners take over.
+            catch_up(view, app, batch_size, on_batch=progress)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, key))
         dropped = tuple(

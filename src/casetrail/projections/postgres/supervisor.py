@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from casetrail.projections.metrics import ProjectionMetrics
+from casetrail.projections.postgres.batches import TRANSIENT_ERRORS
 from casetrail.projections.postgres.errors import PoisonEvent
 from casetrail.projections.postgres.wakeups import LogWakeups
-from casetrail.projections.postgres.worker import TRANSIENT_ERRORS, ProjectionWorker
+from casetrail.projections.postgres.worker import ProjectionWorker
 
 logger = logging.getLogger(__name__)
 

@@ -17,19 +17,18 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from eventsourcing.application import Application
-from eventsourcing.persistence import InterfaceError, Notification, OperationalError
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import DictRow
 
 from casetrail.projections.metrics import ProjectionMetrics
 from casetrail.projections.positions import PositionBoard
-from casetrail.projections.postgres.errors import PoisonEvent
+from casetrail.projections.postgres.batches import BeforeCommit, apply_batch, read_batch
 from casetrail.projections.postgres.versions import (
     LOCK_NAMESPACE,
     active_version,
@@ -37,19 +36,8 @@ from casetrail.projections.postgres.versions import (
     lock_key,
     read_versions,
 )
-from casetrail.projections.postgres.view import BatchedView, Numbered
 
 logger = logging.getLogger(__name__)
-
-# Errors after which the same work may succeed: the database went away or timed out.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-    OperationalError,
-    InterfaceError,
-)
-
-Progress = Callable[[int, int], None]  # (position, events applied in the batch)
 
 
 @dataclass(frozen=True)
@@ -88,7 +76,7 @@ class ProjectionWorker:
         self.is_active = False  # holds the lock and applies events
         self.position = 0
         # For tests and fault drills: called inside each batch's transaction, before commit.
-        self.before_commit: Callable[[Sequence[Numbered]], None] | None = None
+        self.before_commit: BeforeCommit | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -130,117 +118,29 @@ class ProjectionWorker:
             if time.monotonic() >= next_check:
                 # Also proves the lock connection is alive: if it died, so did our lock.
                 if read_versions(lock_conn)[self.projection].active != version:
-                    logger.info("projection %s: v%d is no longer active", self.projection, version)
+                    logger.info("projection %s: v%d is not active", self.projection, version)
                     return
                 next_check = time.monotonic() + self._options.check_seconds
             self._wake.clear()
-            position, applied = follow_once(
+            batch = read_batch(self.projection, self._app, position, self._options.batch_size)
+            if batch is None:
+                self._wake.wait(self._options.idle_poll_seconds)
+                continue
+            position = apply_batch(
                 view,
-                self._app,
-                position,
-                self._options.batch_size,
+                self.application_name,
+                batch,
                 before_commit=self.before_commit,
                 metrics=self._metrics,
             )
-            if applied:
-                self.batches_applied += 1
-                self._metrics.blocked_at.labels(self.projection).set(0)
-                self._publish(position)
-            else:
-                self._wake.wait(self._options.idle_poll_seconds)
+            self.batches_applied += 1
+            self._metrics.blocked_at.labels(self.projection).set(0)
+            self._publish(position)
 
     def _publish(self, position: int) -> None:
         self.position = position
         if self._board is not None:
             self._board.advance(self.projection, position)
-
-
-def follow_once(
-    view: BatchedView,
-    app: Application[Any],
-    position: int,
-    batch_size: int,
-    *,
-    before_commit: Callable[[Sequence[Numbered]], None] | None = None,
-    metrics: ProjectionMetrics | None = None,
-) -> tuple[int, int]:
-    """Read the next notifications after ``position`` and apply them in one transaction.
-    Answers the new position and how many events were read (0: caught up)."""
-    notifications = app.recorder.select_notifications(
-        start=position, limit=batch_size, inclusive_of_start=False
-    )
-    if not notifications:
-        return position, 0
-    batch = decode(view.projection_name, app, notifications)
-    started = time.perf_counter()
-    try:
-        new_position = _apply(view, app.name, batch, before_commit)
-    except TRANSIENT_ERRORS:
-        raise
-    except Exception as error:
-        new_position = _isolate_poison(view, app.name, notifications, batch, error, before_commit)
-    if metrics is not None:
-        metrics.events.labels(view.projection_name).inc(len(batch))
-        metrics.batches.labels(view.projection_name).inc()
-        metrics.batch_seconds.labels(view.projection_name).observe(time.perf_counter() - started)
-    return new_position, len(batch)
-
-
-def _isolate_poison(
-    view: BatchedView,
-    application_name: str,
-    notifications: Sequence[Notification],
-    batch: Sequence[Numbered],
-    error: Exception,
-    before_commit: Callable[[Sequence[Numbered]], None] | None,
-) -> int:
-    """The batch failed: apply its events one by one (committing those before the one at
-    fault) so that the report names the event. Answers the position if all applied."""
-    by_id = {notification.id: notification for notification in notifications}
-    if len(batch) == 1:
-        raise _poison(view.projection_name, by_id[batch[0][0]], error) from error
-    position = 0
-    for single in batch:
-        try:
-            position = _apply(view, application_name, [single], before_commit)
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception as single_error:
-            raise _poison(view.projection_name, by_id[single[0]], single_error) from single_error
-    return position
-
-
-def _poison(projection: str, notification: Notification, error: Exception) -> PoisonEvent:
-    return PoisonEvent(
-        projection, notification.id, notification.topic, notification.originator_id, error
-    )
-
-
-def decode(
-    projection: str, app: Application[Any], notifications: Sequence[Notification]
-) -> list[Numbered]:
-    """Domain events of the notifications, up to (not including) the first that does not
-    decode; if that is the very first, it is a poison event."""
-    batch: list[Numbered] = []
-    for notification in notifications:
-        try:
-            batch.append((notification.id, app.mapper.to_domain_event(notification)))
-        except Exception as error:
-            if not batch:
-                raise _poison(projection, notification, error) from error
-            break
-    return batch
-
-
-def _apply(
-    view: BatchedView,
-    application_name: str,
-    batch: Sequence[Numbered],
-    before_commit: Callable[[Sequence[Numbered]], None] | None,
-) -> int:
-    if before_commit is None:
-        return view.apply(application_name, batch)
-    return view.apply(application_name, batch, before_commit=lambda: before_commit(batch))
 
 
 def _try_lock(conn: psycopg.Connection[DictRow], projection: str, version: int) -> bool:
