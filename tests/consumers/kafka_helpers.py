@@ -72,8 +72,7 @@ def stored_positions(settings: Settings, group: str | None = None) -> dict[tuple
     with psycopg.connect(str(settings.database_url)) as conn:
         try:
             rows = conn.execute(
-                f"SELECT topic, partition, next_offset FROM {POSITIONS}"
-                " WHERE consumer_group = %s",
+                f"SELECT topic, partition, next_offset FROM {POSITIONS} WHERE consumer_group = %s",
                 (group or settings.commerce_consumer_group,),
             ).fetchall()
         except psycopg.errors.UndefinedTable:

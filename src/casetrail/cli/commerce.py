@@ -12,12 +12,12 @@ from casetrail.consumers.generator import CommerceStreamGenerator
 from casetrail.consumers.ingest import ingest_file
 from casetrail.consumers.json_schemas import write_schemas
 from casetrail.consumers.ports import StoreUnavailable
+from casetrail.infra.commerce.database import commerce_database
 from casetrail.infra.commerce.postgres_store import PostgresContextStore
 from casetrail.infra.commerce.producer import produce_generated
 from casetrail.infra.commerce.wiring import (
     CommerceSetupError,
     check_topics,
-    commerce_database,
     topic_map,
 )
 from casetrail.infra.local_postgres import LocalPostgresError

@@ -13,10 +13,10 @@ from confluent_kafka import KafkaException
 from prometheus_client import CollectorRegistry, start_http_server
 
 from casetrail.consumers.dead_letters import DeadLetterLimitExceeded
+from casetrail.infra.commerce.database import commerce_database
 from casetrail.infra.commerce.wiring import (
     CommerceSetupError,
     build_consumer,
-    commerce_database,
     topic_map,
 )
 from casetrail.infra.local_postgres import LocalPostgresError

@@ -51,6 +51,11 @@ def serve(host: str | None, port: int | None, no_workers: bool) -> None:
                     "projections": projections_check(
                         running.read_side.status, settings.projection_ready_max_lag_seconds
                     ),
+                    **(
+                        {"commerce": running.commerce_worker.readiness}
+                        if running.commerce_worker is not None
+                        else {}
+                    ),
                 },
                 metrics_registry=running.metrics_registry,
                 read_model=running.read_side.read_model,
@@ -58,6 +63,7 @@ def serve(host: str | None, port: int | None, no_workers: bool) -> None:
                     max_wait_seconds=settings.read_your_writes_timeout,
                     agent_capacity=settings.agent_capacity,
                 ),
+                customer_context=running.customer_context,
             )
             uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     except LocalPostgresError as error:

@@ -15,10 +15,12 @@ from prometheus_client import CollectorRegistry
 
 from casetrail.commands.desk import SupportDesk
 from casetrail.infra.case_event_relay import CaseEventRelay
+from casetrail.infra.commerce.wiring import CommerceWorker, open_customer_context
 from casetrail.infra.local_postgres import LocalPostgres, free_port, port_in_use
 from casetrail.infra.memory_store import MemoryFactory
 from casetrail.infra.read_side import ReadSide, start_read_side
 from casetrail.infra.settings import Settings
+from casetrail.projections.commerce_context import CustomerContextReader
 
 EMBEDDED_DATABASE = "casetrail"
 
@@ -104,6 +106,9 @@ class Runtime:
     # The read models (and, when settings.run_workers, their runners in this process).
     read_side: ReadSide | None = None
     metrics_registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    # Commerce context: its reader, and the consumer when this process runs one.
+    customer_context: CustomerContextReader | None = None
+    commerce_worker: CommerceWorker | None = None
 
     def close(self) -> None:
         if self.read_side is not None:
@@ -132,6 +137,7 @@ def runtime(settings: Settings, *, share_embedded: bool = False) -> Iterator[Run
     desk: SupportDesk | None = None
     read_side: ReadSide | None = None
     workers = BackgroundWorkers()
+    customer_context = None
     try:
         desk = build_postgres_desk(database_url, settings)
         registry = CollectorRegistry()
@@ -141,6 +147,11 @@ def runtime(settings: Settings, *, share_embedded: bool = False) -> Iterator[Run
         if settings.run_workers and settings.kafka_bootstrap_servers:
             relay = CaseEventRelay(desk, database_url, settings.kafka_bootstrap_servers, registry)
             workers.start("case-event-relay", relay.run)
+        customer_context = open_customer_context(database_url)
+        commerce_worker = None
+        if settings.run_workers and settings.kafka_bootstrap_servers:
+            commerce_worker = CommerceWorker(settings, database_url, registry)
+            workers.start("commerce-consumer", commerce_worker.run)
         yield Runtime(
             settings=settings,
             database_url=database_url,
@@ -148,9 +159,13 @@ def runtime(settings: Settings, *, share_embedded: bool = False) -> Iterator[Run
             embedded=embedded,
             read_side=read_side,
             metrics_registry=registry,
+            customer_context=customer_context,
+            commerce_worker=commerce_worker,
         )
     finally:
         workers.stop()
+        if customer_context is not None:
+            customer_context.close()
         if read_side is not None:
             read_side.close()
         if desk is not None:

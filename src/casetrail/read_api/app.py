@@ -9,12 +9,14 @@ from prometheus_client import CollectorRegistry
 
 from casetrail import __version__
 from casetrail.commands.desk import SupportDesk
+from casetrail.projections.commerce_context import CustomerContextReader
 from casetrail.projections.in_process import InProcessReadModel
 from casetrail.projections.queries import ReadModel
 from casetrail.read_api import (
     routes_agents,
     routes_case_queries,
     routes_cases,
+    routes_customer_context,
     routes_customers,
     routes_health,
 )
@@ -32,6 +34,7 @@ def create_app(
     metrics_registry: CollectorRegistry | None = None,
     read_model: ReadModel | None = None,
     read_options: ReadOptions | None = None,
+    customer_context: CustomerContextReader | None = None,
 ) -> FastAPI:
     """Without a ``read_model``, queries fold the desk's events in this process's memory
     (for the in-memory event store of tests and demos; production wires PostgreSQL's)."""
@@ -46,12 +49,14 @@ def create_app(
     app.state.metrics_registry = registry
     app.state.read_model = read_model if read_model is not None else InProcessReadModel(desk)
     app.state.read_options = read_options or ReadOptions()
+    app.state.customer_context = customer_context
     install_problem_handlers(app)
     app.add_middleware(RequestMetrics, registry=registry)
     app.include_router(routes_health.router)
     app.include_router(routes_case_queries.router)
     app.include_router(routes_cases.router)
     app.include_router(routes_customers.router)
+    app.include_router(routes_customer_context.router)
     app.include_router(routes_agents.router)
     app.add_middleware(BodySizeLimit)
     return app

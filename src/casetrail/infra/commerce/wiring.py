@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
@@ -17,12 +15,11 @@ from casetrail.consumers.metrics import ConsumerMetrics
 from casetrail.consumers.ports import StoreUnavailable
 from casetrail.consumers.processor import Backoff
 from casetrail.consumers.topics import TopicMap
-from casetrail.infra.bootstrap import EMBEDDED_DATABASE, embedded_postgres
+from casetrail.infra.commerce.context_reader import PostgresCustomerContext
 from casetrail.infra.commerce.dead_letter_producer import KafkaDeadLetterSink
 from casetrail.infra.commerce.kafka_consumer import (
     CommerceConsumer,
     ConsumerOptions,
-    ConsumerTotals,
 )
 from casetrail.infra.commerce.postgres_store import PostgresContextStore
 from casetrail.infra.settings import Settings
@@ -40,24 +37,6 @@ def topic_map(settings: Settings) -> TopicMap:
 
 def backoff(settings: Settings) -> Backoff:
     return Backoff(maximum=settings.commerce_retry_max_seconds)
-
-
-@contextlib.contextmanager
-def commerce_database(settings: Settings) -> Iterator[str]:
-    """The database URL: the configured one, or the embedded default's (started if needed and
-    left running if another casetrail process had started it)."""
-    if settings.database_url is not None:
-        yield str(settings.database_url)
-        return
-    embedded = embedded_postgres(settings.data_dir)
-    was_running = embedded.is_running()
-    embedded.start()
-    embedded.create_database(EMBEDDED_DATABASE)
-    try:
-        yield embedded.dsn(EMBEDDED_DATABASE)
-    finally:
-        if not was_running:
-            embedded.stop()
 
 
 def check_topics(bootstrap_servers: str, topics: TopicMap, timeout: float = 15.0) -> None:
@@ -144,40 +123,41 @@ def _migrate_waiting(
                 raise CommerceSetupError("stopped before PostgreSQL became available") from None
 
 
-@dataclass
-class BackgroundConsumer:
-    """The consumer on a thread of its own inside ``casetrail serve``."""
+def open_customer_context(database_url: str) -> PostgresCustomerContext:
+    """The read side of the context tables, created first if this is a new database (the API
+    answers with an empty context before any consumer ever ran)."""
+    store = PostgresContextStore(database_url)
+    try:
+        store.migrate()
+    finally:
+        store.close()
+    reader = PostgresCustomerContext(database_url)
+    reader.open()
+    return reader
 
-    settings: Settings
-    database_url: str
-    registry: CollectorRegistry
-    stop: threading.Event = field(default_factory=threading.Event)
-    failure: BaseException | None = None
-    totals: ConsumerTotals | None = None
-    _thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="commerce-consumer", daemon=True)
-        self._thread.start()
+class CommerceWorker:
+    """The consumer on a thread of ``casetrail serve``; a halt is logged and shown on
+    /readyz, never retried behind the operator's back (a DLQ limit needs a decision)."""
 
-    def _run(self) -> None:
+    def __init__(self, settings: Settings, database_url: str, registry: CollectorRegistry):
+        self.settings = settings
+        self.database_url = database_url
+        self.registry = registry
+        self.failure: str | None = None
+
+    def run(self, stop: threading.Event) -> None:
         try:
             running = build_consumer(
-                self.settings, self.database_url, registry=self.registry, stop=self.stop
+                self.settings, self.database_url, registry=self.registry, stop=stop
             )
             try:
-                self.totals = running.consumer.run()
+                running.consumer.run()
             finally:
                 running.close()
-        except Exception as error:  # reported on /readyz and in the log, never swallowed
-            self.failure = error
-            logger.critical("commerce consumer halted: %s", error)
+        except Exception as error:
+            self.failure = str(error).splitlines()[0] if str(error) else type(error).__name__
+            logger.critical("commerce consumer halted: %s", self.failure)
 
-    @property
-    def healthy(self) -> bool:
-        return self.failure is None
-
-    def close(self, timeout: float = 60.0) -> None:
-        self.stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+    def readiness(self) -> str | None:
+        return f"commerce consumer halted: {self.failure}" if self.failure else None
