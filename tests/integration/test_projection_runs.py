@@ -16,16 +16,24 @@ from typing import Any
 
 import psycopg
 import pytest
+from eventsourcing.projection import ProjectionRunner
 from prometheus_client import CollectorRegistry
 
 from casetrail.commands.desk import SupportDesk
 from casetrail.commands.messages import CommandContext, OpenCase
 from casetrail.domain.values import Actor
+from casetrail.infra.bootstrap import postgres_env
 from casetrail.infra.read_side import ReadSide, prepare_read_models
+from casetrail.infra.settings import Settings
 from casetrail.projections.metrics import ProjectionMetrics
 from casetrail.projections.postgres.batches import follow_once
 from casetrail.projections.postgres.database import Database
 from casetrail.projections.postgres.errors import PoisonEvent
+from casetrail.projections.postgres.library_runner import (
+    SupportLog,
+    one_event_projection,
+    view_class,
+)
 from casetrail.projections.postgres.rebuild import rebuild
 from casetrail.projections.postgres.versions import build_view, read_versions
 from casetrail.projections.postgres.view import BatchedView
@@ -385,3 +393,24 @@ def wait_until(condition: Any, timeout: float = 20.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.01)
+
+
+def test_the_library_runner_drives_the_same_view_to_the_same_rows(
+    postgres_desk: SupportDesk,
+    views: dict[str, BatchedView],
+    database_url: str,
+    settings: Settings,
+) -> None:
+    record_history(postgres_desk, 40, messages_per_case=3)
+    target = head(database_url)
+    catch_up(views[CASE_LIST], postgres_desk, batch_size=100)
+    env = postgres_env(database_url, settings)
+    del env["APPLICATION_RECORDER_TOPIC"]
+    with ProjectionRunner(
+        application_class=SupportLog,
+        projection_class=one_event_projection(CASE_LIST, 2),
+        view_class=view_class(CASE_LIST),
+        env=env,
+    ) as runner:
+        runner.wait(target, timeout=60)
+    assert same_rows(database_url, CASE_LIST, 1, 2)
