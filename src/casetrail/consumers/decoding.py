@@ -41,6 +41,8 @@ class RejectReason(StrEnum):
     NOT_JSON = "not-json"
     INVALID = "invalid"  # JSON, but not what the schema allows (missing fields, wrong types)
     UNKNOWN_TOPIC = "unknown-topic"
+    # Valid against the schema, yet a value the database cannot store.
+    REFUSED = "refused-by-database"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,15 @@ class StoreUnavailable(TransientError):
     """The database cannot be reached (down, restarting, connection lost)."""
 
 
+class StoreConflict(TransientError):
+    """Another writer stored some of the same events meanwhile; a retry skips them."""
+
+
+class StoreRefused(RuntimeError):
+    """The database refused a value of the batch (one it cannot store, though it passed
+    validation). Not transient: the processor finds the message and dead-letters it."""
+
+
 class DeadLetterUnavailable(TransientError):
     """The dead-letter topic did not acknowledge in time."""
 

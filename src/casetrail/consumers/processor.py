@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from casetrail.consumers.dead_letters import DeadLetterLimit, dead_letter
-from casetrail.consumers.decoding import Decoded, RawMessage, Rejection, decode
+from casetrail.consumers.decoding import Decoded, RawMessage, Rejection, RejectReason, decode
 from casetrail.consumers.metrics import ConsumerMetrics
 from casetrail.consumers.plan import plan_batch
 from casetrail.consumers.ports import (
@@ -29,6 +29,7 @@ from casetrail.consumers.ports import (
     ContextTransaction,
     DeadLetterSink,
     Positions,
+    StoreRefused,
     StoreUnavailable,
     TransientError,
 )
@@ -72,6 +73,17 @@ class BatchResult:
     # The stored position of every partition the batch touched, after it.
     positions: Positions = field(default_factory=dict)
 
+    def then(self, later: BatchResult) -> BatchResult:
+        """This result followed by that of the rest of the batch."""
+        return BatchResult(
+            consumed=self.consumed + later.consumed,
+            applied=self.applied + later.applied,
+            duplicates=self.duplicates + later.duplicates,
+            dead_lettered=self.dead_lettered + later.dead_lettered,
+            retries=self.retries + later.retries,
+            positions={**self.positions, **later.positions},
+        )
+
 
 class BatchProcessor:
     def __init__(
@@ -98,6 +110,34 @@ class BatchProcessor:
     def process(self, messages: Sequence[RawMessage]) -> BatchResult:
         started = time.perf_counter()
         decoded = [decode(message, self.topics) for message in messages]
+        result = self._store_finding_refusals(decoded)
+        if self.metrics is not None:
+            self.metrics.batch_seconds.observe(time.perf_counter() - started)
+            self.metrics.batch_size.observe(len(messages))
+        return result
+
+    def _store_finding_refusals(self, decoded: Sequence[Decoded | Rejection]) -> BatchResult:
+        """Store the batch; when the database refuses a value, halve the batch until the one
+        message it refuses is found, and dead-letter that message like any other poison.
+        Halves keep the messages' order, so positions still only move forward."""
+        try:
+            return self._store_retrying(decoded)
+        except StoreRefused as error:
+            events = [index for index, item in enumerate(decoded) if isinstance(item, Decoded)]
+            if not events:
+                raise
+            if len(events) == 1:
+                index = events[0]
+                logger.warning("the database refused %s: %s", decoded[index].message, error)
+                refused = Rejection(decoded[index].message, RejectReason.REFUSED, str(error))
+                return self._store_finding_refusals(
+                    [*decoded[:index], refused, *decoded[index + 1 :]]
+                )
+            cut = events[len(events) // 2]
+            first = self._store_finding_refusals(decoded[:cut])
+            return first.then(self._store_finding_refusals(decoded[cut:]))
+
+    def _store_retrying(self, decoded: Sequence[Decoded | Rejection]) -> BatchResult:
         delays = self.backoff.delays()
         retries = 0
         while True:
@@ -113,27 +153,24 @@ class BatchProcessor:
                 logger.warning(
                     "%s; keeping the batch of %d and retrying in %.1fs (attempt %d)",
                     error,
-                    len(messages),
+                    len(decoded),
                     delay,
                     retries,
                 )
                 if not self.wait(delay):
                     raise ProcessingStopped(
-                        f"stopped while retrying a batch of {len(messages)} messages; none of"
+                        f"stopped while retrying a batch of {len(decoded)} messages; none of"
                         " it was stored, it will be consumed again"
                     ) from error
         if retries:
             logger.info("batch stored after %d retries", retries)
         result.retries = retries
-        self.limit.record(result.dead_lettered)
-        if self.metrics is not None:
-            self.metrics.batch_seconds.observe(time.perf_counter() - started)
-            self.metrics.batch_size.observe(len(messages))
         return result
 
     def _store(self, decoded: Sequence[Decoded | Rejection]) -> BatchResult:
         with self.store.transaction() as transaction:
             result, counts = self._store_in(transaction, decoded)
+        self.limit.record(result.dead_lettered)
         # Counted only once the transaction committed: a rolled-back attempt changed nothing.
         if self.metrics is not None:
             for (kind, topic), count in counts.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +18,17 @@ from typing import Any
 import psycopg
 from psycopg import sql
 from psycopg.rows import tuple_row
+from psycopg.types.json import Jsonb
 
 from casetrail.consumers.events import CommerceEvent
 from casetrail.consumers.plan import BatchPlan
-from casetrail.consumers.ports import Partition, Positions, StoreUnavailable
+from casetrail.consumers.ports import (
+    Partition,
+    Positions,
+    StoreConflict,
+    StoreRefused,
+    StoreUnavailable,
+)
 from casetrail.infra.commerce.schema import (
     COMPONENT,
     CONTEXT_EVENTS,
@@ -35,9 +43,10 @@ from casetrail.infra.migrations import migrate
 
 logger = logging.getLogger(__name__)
 
-# What a dropped or refused connection looks like; anything else is a bug or bad data and
-# must stop the consumer rather than be retried forever.
+# What a dropped or refused connection looks like: retried for as long as it lasts.
 TRANSIENT_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
+# A value the database will not take: never retried, its message is found and dead-lettered.
+REFUSED_DATA_ERRORS = (psycopg.DataError, psycopg.IntegrityError)
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,7 @@ class Upsert:
     table: str
     key: str
     columns: tuple[str, ...]
+    types: tuple[str, ...]  # of the columns, for binary COPY
     event_time: str
     event_id: str
     # Columns merged whatever the order of events (e.g. when an order was first seen):
@@ -110,6 +120,7 @@ ORDER_UPSERT = Upsert(
         "status_event_id",
         "first_seen_at",
     ),
+    types=("text", "text", "text", "numeric", "text", "int4", "timestamptz", "text", "timestamptz"),
     event_time="status_changed_at",
     event_id="status_event_id",
     merged=(
@@ -134,6 +145,7 @@ PAYMENT_UPSERT = Upsert(
         "authorized_at",
         "event_id",
     ),
+    types=("text", "text", "text", "numeric", "text", "text", "text", "timestamptz", "text"),
     event_time="authorized_at",
     event_id="event_id",
 )
@@ -151,6 +163,7 @@ SHIPMENT_UPSERT = Upsert(
         "status_changed_at",
         "status_event_id",
     ),
+    types=("text", "text", "text", "text", "text", "text", "date", "timestamptz", "text"),
     event_time="status_changed_at",
     event_id="status_event_id",
 )
@@ -168,12 +181,17 @@ FRAUD_ALERT_UPSERT = Upsert(
         "raised_at",
         "event_id",
     ),
+    types=("text", "text", "text", "text", "text", "float8", "text", "timestamptz", "text"),
     event_time="raised_at",
     event_id="event_id",
 )
 UPSERTS = (ORDER_UPSERT, PAYMENT_UPSERT, SHIPMENT_UPSERT, FRAUD_ALERT_UPSERT)
 LOG_COLUMNS = ("event_id", "customer_id", "order_id", "topic", "occurred_at", "payload")
-LOG_STAGE = f"stage_{CONTEXT_EVENTS}"
+LOG_TYPES = ("text", "text", "text", "text", "timestamptz", "jsonb")
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 def plan_rows(plan: BatchPlan) -> dict[Upsert, list[tuple[Any, ...]]]:
@@ -245,7 +263,8 @@ def log_rows(events: Iterable[CommerceEvent]) -> Iterator[tuple[Any, ...]]:
             event.related_order_id,
             event.TOPIC,
             event.occurred_at,
-            event.model_dump_json(),
+            # Already JSON text: sent as it is rather than encoded again as a JSON string.
+            Jsonb(event.model_dump_json(), dumps=_as_is),
         )
 
 
@@ -281,24 +300,23 @@ class PostgresContextTransaction:
 
     def apply(self, plan: BatchPlan) -> dict[str, int]:
         with self.conn.cursor(row_factory=tuple_row) as cursor:
-            self._copy(cursor, LOG_STAGE, LOG_COLUMNS, log_rows(plan.log))
             for upsert, rows in plan_rows(plan).items():
                 if rows:
-                    self._copy(cursor, upsert.stage, upsert.columns, rows)
+                    self._copy(cursor, upsert.stage, upsert.columns, upsert.types, rows)
                     cursor.execute(upsert.statement())
-            columns = sql.SQL(", ").join(map(sql.Identifier, LOG_COLUMNS))
+            # The log is copied straight into its table, without the events it already has
+            # (a redelivered event). Cheaper than staging it for INSERT … ON CONFLICT; a
+            # concurrent writer of the same event makes the COPY fail and the batch retry.
             cursor.execute(
-                sql.SQL(
-                    "WITH inserted AS (INSERT INTO {log} ({columns}) SELECT {columns} FROM {stage}"
-                    " ON CONFLICT (event_id) DO NOTHING RETURNING topic)"
-                    " SELECT topic, count(*) FROM inserted GROUP BY topic"
-                ).format(
-                    log=sql.Identifier(CONTEXT_EVENTS),
-                    columns=columns,
-                    stage=sql.Identifier(LOG_STAGE),
-                )
+                sql.SQL("SELECT event_id FROM {} WHERE event_id = ANY(%s)").format(
+                    sql.Identifier(CONTEXT_EVENTS)
+                ),
+                ([event.event_id for event in plan.log],),
             )
-            return {topic: count for topic, count in cursor}
+            present = {event_id for (event_id,) in cursor}
+            new = [event for event in plan.log if event.event_id not in present]
+            self._copy(cursor, CONTEXT_EVENTS, LOG_COLUMNS, LOG_TYPES, log_rows(new))
+        return dict(Counter(event.TOPIC for event in new))
 
     def save_positions(self, group: str, positions: Mapping[Partition, int]) -> None:
         ordered = sorted(positions.items())
@@ -319,14 +337,17 @@ class PostgresContextTransaction:
     @staticmethod
     def _copy(
         cursor: psycopg.Cursor[Any],
-        stage: str,
+        table: str,
         columns: Sequence[str],
+        types: Sequence[str],
         rows: Iterable[tuple[Any, ...]],
     ) -> None:
-        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(stage), sql.SQL(", ").join(map(sql.Identifier, columns))
+        # Binary: the server parses no timestamps or numbers from text.
+        statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+            sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
         )
         with cursor.copy(statement) as copy:
+            copy.set_types(list(types))
             for row in rows:
                 copy.write_row(row)
 
@@ -393,16 +414,22 @@ class PostgresContextStore:
             yield
         except TRANSIENT_ERRORS as error:
             self.close()
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
-            raise StoreUnavailable(f"PostgreSQL unavailable: {reason}") from error
+            raise StoreUnavailable(f"PostgreSQL unavailable: {_first_line(error)}") from error
+        except psycopg.errors.UniqueViolation as error:
+            raise StoreConflict(f"stored concurrently: {_first_line(error)}") from error
+        except REFUSED_DATA_ERRORS as error:
+            raise StoreRefused(f"{type(error).__name__}: {_first_line(error)}") from error
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _create_stages(conn: psycopg.Connection[Any]) -> None:
     """Per-session staging tables; emptied at every commit, never logged to the WAL."""
-    stages = [(LOG_STAGE, CONTEXT_EVENTS, LOG_COLUMNS)] + [
-        (upsert.stage, upsert.table, upsert.columns) for upsert in UPSERTS
-    ]
-    for stage, table, columns in stages:
+    for upsert in UPSERTS:
+        stage, table, columns = upsert.stage, upsert.table, upsert.columns
         conn.execute(
             sql.SQL(
                 "CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS"
