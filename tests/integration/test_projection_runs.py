@@ -414,3 +414,24 @@ def test_the_library_runner_drives_the_same_view_to_the_same_rows(
     ) as runner:
         runner.wait(target, timeout=60)
     assert same_rows(database_url, CASE_LIST, 1, 2)
+
+
+def test_the_event_store_commits_in_notification_id_order(
+    postgres_desk: SupportDesk, database_url: str
+) -> None:
+    """What the runners rely on to pass gaps safely: inserts take the events table's
+    EXCLUSIVE lock, so ids are handed out in commit order. A plain INSERT would not wait
+    for a ROW SHARE lock; the event store's insert does."""
+    opened = threading.Event()
+
+    def open_case() -> None:
+        postgres_desk.open_case(OpenCase("cust-1", "Waits for the lock", ""), AGENT)
+        opened.set()
+
+    with psycopg.connect(database_url) as conn, conn.transaction():
+        conn.execute("LOCK TABLE support_events IN ROW SHARE MODE")
+        writer = threading.Thread(target=open_case)
+        writer.start()
+        assert not opened.wait(1.0), "the insert did not wait for the table lock"
+    assert opened.wait(10)
+    writer.join()
