@@ -44,6 +44,7 @@ def serve(host: str | None, port: int | None, no_workers: bool) -> None:
             )
             click.echo(f"casetrail: serving http://{host}:{port} (docs at /docs), {where}")
             assert running.read_side is not None
+            assert running.timeline is not None
             app = create_app(
                 running.desk,
                 readiness_checks={
@@ -64,6 +65,13 @@ def serve(host: str | None, port: int | None, no_workers: bool) -> None:
                     agent_capacity=settings.agent_capacity,
                 ),
                 customer_context=running.customer_context,
+                case_timeline=running.timeline.service(
+                    running.read_side.read_model,
+                    max_wait_seconds=settings.read_your_writes_timeout,
+                ),
+                benchmark_read=(
+                    running.timeline.benchmark_read() if settings.timeline_benchmark_route else None
+                ),
             )
             uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     except LocalPostgresError as error:

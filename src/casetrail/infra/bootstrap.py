@@ -20,6 +20,7 @@ from casetrail.infra.local_postgres import LocalPostgres, free_port, port_in_use
 from casetrail.infra.memory_store import MemoryFactory
 from casetrail.infra.read_side import ReadSide, start_read_side
 from casetrail.infra.settings import Settings
+from casetrail.infra.timeline.wiring import TimelineSide, invalidate_after_commit
 from casetrail.projections.commerce_context import CustomerContextReader
 
 EMBEDDED_DATABASE = "casetrail"
@@ -109,6 +110,8 @@ class Runtime:
     # Commerce context: its reader, and the consumer when this process runs one.
     customer_context: CustomerContextReader | None = None
     commerce_worker: CommerceWorker | None = None
+    # The 360° timeline: view, readers, answer cache and its invalidation.
+    timeline: TimelineSide | None = None
 
     def close(self) -> None:
         if self.read_side is not None:
@@ -138,12 +141,20 @@ def runtime(settings: Settings, *, share_embedded: bool = False) -> Iterator[Run
     read_side: ReadSide | None = None
     workers = BackgroundWorkers()
     customer_context = None
+    timeline: TimelineSide | None = None
     try:
         desk = build_postgres_desk(database_url, settings)
         registry = CollectorRegistry()
+        timeline = TimelineSide(settings, database_url, registry)
         read_side = start_read_side(
-            desk, database_url, settings, registry, run_projections=settings.run_workers
+            desk,
+            database_url,
+            settings,
+            registry,
+            run_projections=settings.run_workers,
+            after_commit=invalidate_after_commit(timeline.invalidation),
         )
+        timeline.prepare()
         if settings.run_workers and settings.kafka_bootstrap_servers:
             relay = CaseEventRelay(desk, database_url, settings.kafka_bootstrap_servers, registry)
             workers.start("case-event-relay", relay.run)
@@ -161,9 +172,12 @@ def runtime(settings: Settings, *, share_embedded: bool = False) -> Iterator[Run
             metrics_registry=registry,
             customer_context=customer_context,
             commerce_worker=commerce_worker,
+            timeline=timeline,
         )
     finally:
         workers.stop()
+        if timeline is not None:
+            timeline.close()
         if customer_context is not None:
             customer_context.close()
         if read_side is not None:

@@ -22,7 +22,7 @@ from casetrail.projections.postgres.status import (
 from casetrail.projections.postgres.supervisor import ProjectionSupervisor
 from casetrail.projections.postgres.versions import active_version
 from casetrail.projections.postgres.wakeups import LogWakeups
-from casetrail.projections.postgres.worker import ProjectionWorker, RunnerOptions
+from casetrail.projections.postgres.worker import AfterCommit, ProjectionWorker, RunnerOptions
 
 # A runner uses one pooled connection at a time (plus its lock connection, not pooled).
 RUNNER_CONNECTIONS = 1
@@ -61,6 +61,7 @@ def build_supervisor(
     *,
     metrics: ProjectionMetrics,
     board: PositionBoard | None = None,
+    after_commit: AfterCommit | None = None,
 ) -> ProjectionSupervisor:
     wakeups = LogWakeups(database.connect, channel=f"{app.name}_events".lower())
     options = RunnerOptions(batch_size=settings.projection_batch_size)
@@ -74,6 +75,7 @@ def build_supervisor(
             metrics=metrics,
             board=board,
             options=options,
+            after_commit=after_commit,
         )
         for projection in VIEW_CLASSES
     ]
@@ -87,6 +89,7 @@ def start_read_side(
     registry: CollectorRegistry,
     *,
     run_projections: bool,
+    after_commit: AfterCommit | None = None,
 ) -> ReadSide:
     database = Database(database_url, pool_size=max(2, settings.database_pool_size // 2))
     prepare_read_models(app, database)
@@ -96,7 +99,12 @@ def start_read_side(
     supervisor = None
     if run_projections:
         supervisor = build_supervisor(
-            app, database, settings, metrics=ProjectionMetrics(registry), board=board
+            app,
+            database,
+            settings,
+            metrics=ProjectionMetrics(registry),
+            board=board,
+            after_commit=after_commit,
         )
         supervisor.start()
     read_model = PostgresReadModel(database.datastore(), board)

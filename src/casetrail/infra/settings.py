@@ -106,3 +106,19 @@ class Settings(BaseSettings):
     commerce_retry_max_seconds: float = Field(default=30.0, gt=0)
     # `casetrail consume` serves Prometheus metrics on this port when set.
     commerce_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
+    # timeline
+    # The 360° timeline is read through Trino (CASETRAIL_TRINO_URL; catalog `support`, the view
+    # in this schema) and cached in Redis (CASETRAIL_REDIS_URL) or, without Redis, in memory.
+    # A Trino read slower than the timeout is answered from PostgreSQL instead, and Trino is
+    # then left alone for the retry interval. Answers live in the cache for the TTL unless a
+    # new event for the case invalidates them first.
+    timeline_trino_schema: str = Field(default="public", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    timeline_trino_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    timeline_trino_retry_seconds: float = Field(default=5.0, ge=0, le=600)
+    timeline_trino_threads: int = Field(default=8, ge=1, le=128)
+    timeline_cache_ttl_seconds: int = Field(default=60, ge=1, le=3600)
+    timeline_postgres_pool_size: int = Field(default=8, ge=1, le=100)
+    # Adds GET /_benchmark/redis-constant (one Redis GET through the same HTTP stack), the
+    # ceiling the timeline benchmark compares cached answers with. Off outside benchmarks.
+    timeline_benchmark_route: bool = False

@@ -14,6 +14,7 @@ from casetrail.projections.in_process import InProcessReadModel
 from casetrail.projections.queries import ReadModel
 from casetrail.read_api import (
     routes_agents,
+    routes_benchmark,
     routes_case_queries,
     routes_cases,
     routes_customer_context,
@@ -21,9 +22,11 @@ from casetrail.read_api import (
     routes_health,
 )
 from casetrail.read_api.body_limit import BodySizeLimit
+from casetrail.read_api.case_timeline import CaseTimelineService
 from casetrail.read_api.problems import install_problem_handlers
 from casetrail.read_api.query_deps import ReadOptions
 from casetrail.read_api.request_metrics import RequestMetrics
+from casetrail.read_api.routes_benchmark import RawRead
 from casetrail.read_api.routes_health import ReadinessCheck
 
 
@@ -35,6 +38,8 @@ def create_app(
     read_model: ReadModel | None = None,
     read_options: ReadOptions | None = None,
     customer_context: CustomerContextReader | None = None,
+    case_timeline: CaseTimelineService | None = None,
+    benchmark_read: RawRead | None = None,
 ) -> FastAPI:
     """Without a ``read_model``, queries fold the desk's events in this process's memory
     (for the in-memory event store of tests and demos; production wires PostgreSQL's)."""
@@ -50,6 +55,7 @@ def create_app(
     app.state.read_model = read_model if read_model is not None else InProcessReadModel(desk)
     app.state.read_options = read_options or ReadOptions()
     app.state.customer_context = customer_context
+    app.state.case_timeline = case_timeline
     install_problem_handlers(app)
     app.add_middleware(RequestMetrics, registry=registry)
     app.include_router(routes_health.router)
@@ -58,5 +64,8 @@ def create_app(
     app.include_router(routes_customers.router)
     app.include_router(routes_customer_context.router)
     app.include_router(routes_agents.router)
+    if benchmark_read is not None:
+        app.state.benchmark_read = benchmark_read
+        app.include_router(routes_benchmark.router)
     app.add_middleware(BodySizeLimit)
     return app

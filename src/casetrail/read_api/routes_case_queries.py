@@ -9,7 +9,8 @@ from dataclasses import replace
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime
 
 from casetrail.projections.queries import CASE_LIST, CASE_MESSAGES, CaseFilter
@@ -42,6 +43,8 @@ from casetrail.read_api.query_deps import (
 from casetrail.read_api.query_schemas import CasePage
 from casetrail.read_api.routes_cases import PROBLEMS, case_read
 from casetrail.read_api.schemas import CaseRead, MessagePage
+from casetrail.read_api.timeline_deps import Timeline, case_with_timeline, get_case_timeline
+from casetrail.read_api.timeline_schemas import CaseWithTimeline
 
 router = APIRouter(prefix="/support/cases", tags=["cases"], responses=PROBLEMS)
 
@@ -83,16 +86,33 @@ def case_page(read_model: ReadModelDep, wanted: CaseFilter, page: PageParams) ->
     )
 
 
-@router.get("/{case_id}", response_model=CaseRead, dependencies=[CaseListFresh])
-def get_case(
+@router.get("/{case_id}", response_model=CaseRead | CaseWithTimeline, dependencies=[CaseListFresh])
+async def get_case(
     case_id: UUID,
     read_model: ReadModelDep,
     desk: Desk,
+    request: Request,
     response: Response,
+    timeline: Timeline,
     as_of: Annotated[
         AwareDatetime | None,
         Query(description="RFC 3339 time: the case as it stood at that moment."),
     ] = None,
+) -> CaseRead | Response:
+    if timeline.include:
+        if as_of is not None:
+            invalid_parameter("includeTimeline", "the timeline cannot be combined with as_of")
+        service = get_case_timeline(request)
+        return await case_with_timeline(service, case_id, timeline, read_model, desk)
+    return await run_in_threadpool(case_now, case_id, read_model, desk, response, as_of)
+
+
+def case_now(
+    case_id: UUID,
+    read_model: ReadModelDep,
+    desk: Desk,
+    response: Response,
+    as_of: AwareDatetime | None,
 ) -> CaseRead:
     if as_of is not None:
         ticket = desk.get_case_as_of(case_id, as_of)

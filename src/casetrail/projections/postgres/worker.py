@@ -17,7 +17,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,8 +36,11 @@ from casetrail.projections.postgres.versions import (
     lock_key,
     read_versions,
 )
+from casetrail.projections.postgres.view import Numbered
 
 logger = logging.getLogger(__name__)
+
+AfterCommit = Callable[[Sequence[Numbered]], None]
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class ProjectionWorker:
         metrics: ProjectionMetrics,
         board: PositionBoard | None = None,
         options: RunnerOptions = RunnerOptions(),
+        after_commit: AfterCommit | None = None,
     ) -> None:
         self.projection = projection
         self._app = app
@@ -77,6 +81,8 @@ class ProjectionWorker:
         self.position = 0
         # For tests and fault drills: called inside each batch's transaction, before commit.
         self.before_commit: BeforeCommit | None = None
+        # Told what each batch committed (cached answers built from the view are dropped).
+        self.after_commit = after_commit
 
     def wake(self) -> None:
         self._wake.set()
@@ -126,13 +132,19 @@ class ProjectionWorker:
             if batch is None:
                 self._wake.wait(self._options.idle_poll_seconds)
                 continue
-            position = apply_batch(
-                view,
-                self.application_name,
-                batch,
-                before_commit=self.before_commit,
-                metrics=self._metrics,
-            )
+            try:
+                position = apply_batch(
+                    view,
+                    self.application_name,
+                    batch,
+                    before_commit=self.before_commit,
+                    metrics=self._metrics,
+                )
+            finally:
+                # Also when the batch failed: the events before a poison one were committed,
+                # and telling about an event that was not does no harm.
+                if self.after_commit is not None:
+                    self.after_commit(batch.events)
             self.batches_applied += 1
             self._metrics.blocked_at.labels(self.projection).set(0)
             self._publish(position)

@@ -1,0 +1,110 @@
+"""The timeline's parts in one process, built from the settings.
+
+- with ``redis_url``: answers cached in Redis, invalidated through Redis generations, so
+  every process (API replicas, `casetrail project`, `casetrail consume`) shares them;
+  without: answers cached in this process's memory, invalidated by this process's commits.
+- with ``trino_url``: read through Trino, PostgreSQL as the fallback; without: PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prometheus_client import CollectorRegistry
+
+from casetrail.infra.settings import Settings
+from casetrail.infra.timeline.invalidation import CacheInvalidation
+from casetrail.infra.timeline.memory_cache import MemoryAnswerCache
+from casetrail.infra.timeline.postgres_reader import PostgresTimelineReader
+from casetrail.infra.timeline.redis_cache import REDIS_ERRORS, RedisAnswerCache, RedisGenerations
+from casetrail.infra.timeline.trino_reader import TrinoTimelineReader
+from casetrail.infra.timeline.view import ensure_timeline_view
+from casetrail.projections.postgres.database import Database
+from casetrail.projections.postgres.view import Numbered
+from casetrail.projections.postgres.worker import AfterCommit
+from casetrail.projections.queries import ReadModel
+from casetrail.projections.timeline import TimelineInvalidation
+from casetrail.projections.timeline_reading import FallbackTimeline, TimelineMetrics
+from casetrail.read_api.case_timeline import CaseTimelineService
+from casetrail.read_api.routes_benchmark import RawRead
+
+
+def invalidate_after_commit(invalidation: TimelineInvalidation) -> AfterCommit:
+    """The projection runners' hook: the streams of a committed batch change timelines."""
+
+    def after_commit(events: Sequence[Numbered]) -> None:
+        invalidation.streams_changed({event.originator_id for _, event in events})
+
+    return after_commit
+
+
+def redis_invalidation(settings: Settings, database_url: str) -> CacheInvalidation | None:
+    """For processes that only commit (projection runners, consumers): the shared cache's
+    invalidation, or None when there is no shared cache to tell."""
+    if not settings.redis_url:
+        return None
+    generations = RedisGenerations(settings.redis_url)
+    return CacheInvalidation(generations.bump, database_url, errors=REDIS_ERRORS)
+
+
+class TimelineSide:
+    def __init__(self, settings: Settings, database_url: str, registry: CollectorRegistry):
+        self.settings = settings
+        self.database_url = database_url
+        self.metrics = TimelineMetrics(registry)
+        self.cache: RedisAnswerCache | MemoryAnswerCache
+        if settings.redis_url:
+            self.cache = RedisAnswerCache(
+                settings.redis_url, ttl_seconds=settings.timeline_cache_ttl_seconds
+            )
+            generations = RedisGenerations(settings.redis_url)
+            self.invalidation = CacheInvalidation(
+                generations.bump, database_url, errors=REDIS_ERRORS
+            )
+        else:
+            self.cache = MemoryAnswerCache(ttl_seconds=settings.timeline_cache_ttl_seconds)
+            self.invalidation = CacheInvalidation(self.cache.bump, database_url, errors=())
+        self.postgres = PostgresTimelineReader(
+            database_url, pool_size=settings.timeline_postgres_pool_size
+        )
+        self.trino = (
+            TrinoTimelineReader(
+                settings.trino_url,
+                schema=settings.timeline_trino_schema,
+                timeout_seconds=settings.timeline_trino_timeout_seconds,
+            )
+            if settings.trino_url
+            else None
+        )
+        self._services: list[CaseTimelineService] = []
+
+    def prepare(self) -> None:
+        """Create the view (the read models must exist) and start the fallback's pool."""
+        with Database(self.database_url).connect() as conn:
+            ensure_timeline_view(conn)
+        self.postgres.open()
+
+    def service(self, read_model: ReadModel, *, max_wait_seconds: float) -> CaseTimelineService:
+        timeline = FallbackTimeline(
+            self.trino,
+            self.postgres,
+            metrics=self.metrics,
+            timeout_seconds=self.settings.timeline_trino_timeout_seconds,
+            retry_after_seconds=self.settings.timeline_trino_retry_seconds,
+            preferred_threads=self.settings.timeline_trino_threads,
+        )
+        service = CaseTimelineService(
+            read_model, timeline, self.cache, self.metrics, max_wait_seconds=max_wait_seconds
+        )
+        self._services.append(service)
+        return service
+
+    def benchmark_read(self) -> RawRead | None:
+        """The benchmark route's Redis GET, through the answer cache's own client."""
+        return self.cache.get_raw if isinstance(self.cache, RedisAnswerCache) else None
+
+    def close(self) -> None:
+        for service in self._services:
+            service.close()
+        self.invalidation.close()
+        self.postgres.close()
