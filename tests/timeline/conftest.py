@@ -22,6 +22,8 @@ from casetrail.infra.settings import Settings
 from casetrail.infra.stack import Stack
 from casetrail.infra.timeline.foreign_schema import expose_timeline, remove_timeline
 from casetrail.infra.timeline.wiring import TimelineSide, invalidate_after_commit
+from casetrail.projections.queries import ReadModel
+from casetrail.projections.timeline import TIMELINE_PROJECTIONS
 from casetrail.read_api.app import create_app
 from casetrail.read_api.query_deps import MIN_POSITION_HEADER, ReadOptions
 
@@ -38,6 +40,7 @@ class TimelineApi:
     registry: CollectorRegistry
     database_url: str
     trino_schema: str
+    read_model: ReadModel
     position: int = 0
 
     def command(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
@@ -62,6 +65,10 @@ class TimelineApi:
             params={"includeTimeline": "true", **params},
             headers={MIN_POSITION_HEADER: str(self.position)},
         )
+
+    def wait_projected(self) -> None:
+        """Until the timeline's projections include every command made so far."""
+        assert self.read_model.wait_for(self.position, TIMELINE_PROJECTIONS, 10.0)
 
     def metric(self, name: str, **labels: str) -> float:
         return self.registry.get_sample_value(name, labels) or 0.0
@@ -95,6 +102,9 @@ def timeline_api(
                     "redis_url": stack.redis.url,
                     "trino_url": stack.trino.url,
                     "timeline_trino_schema": schema,
+                    # Several APIs share the stack's PostgreSQL (and its connection limit).
+                    "database_pool_size": 4,
+                    "timeline_postgres_pool_size": 2,
                     **overrides,
                 }
             )
@@ -122,7 +132,9 @@ def timeline_api(
                 case_timeline=side.service(read_side.read_model, max_wait_seconds=10.0),
             )
             client = cleanup.enter_context(TestClient(app, raise_server_exceptions=False))
-            return TimelineApi(client, desk, side, registry, database_url, schema)
+            return TimelineApi(
+                client, desk, side, registry, database_url, schema, read_side.read_model
+            )
 
         yield build
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from tests.timeline.conftest import TimelineApiFactory
 from tests.timeline.context import fraud_alert, order, payment, record_context, shipment
 

@@ -45,6 +45,12 @@ def expose_timeline(catalog_database_url: str, schema: str, source_database_url:
             ).format(server, sql.SQL(", ").join(options))
         )
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        # Imported afresh each time, so it follows the view's current columns.
+        conn.execute(
+            sql.SQL("DROP FOREIGN TABLE IF EXISTS {}.{}").format(
+                sql.Identifier(schema), sql.Identifier(TIMELINE_VIEW)
+            )
+        )
         conn.execute(
             sql.SQL("IMPORT FOREIGN SCHEMA public LIMIT TO ({}) FROM SERVER {} INTO {}").format(
                 sql.Identifier(TIMELINE_VIEW), server, sql.Identifier(schema)

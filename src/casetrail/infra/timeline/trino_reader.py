@@ -54,6 +54,10 @@ class TrinoTimelineReader:
                 # Each HTTP call gives up after the timeout, and Trino itself abandons the
                 # query then, so a reader that was given up on does not keep a worker busy.
                 request_timeout=self._timeout,
+                # The PostgreSQL fallback is the retry: a refused connection fails at once.
+                max_attempts=1,
+                # Trino 418+ runs parameters with EXECUTE IMMEDIATE: one round trip, no probe.
+                legacy_prepared_statements=False,
                 session_properties={
                     "query_max_run_time": f"{max(1, math.ceil(self._timeout))}s",
                 },
