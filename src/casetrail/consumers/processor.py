@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from casetrail.consumers.dead_letters import DeadLetterLimit, dead_letter
 from casetrail.consumers.decoding import Decoded, RawMessage, Rejection, RejectReason, decode
 from casetrail.consumers.metrics import ConsumerMetrics
-from casetrail.consumers.plan import plan_batch
+from casetrail.consumers.plan import BatchPlan, plan_batch
 from casetrail.consumers.ports import (
     ContextStore,
     ContextTransaction,
@@ -61,6 +61,13 @@ class Backoff:
 
 class ProcessingStopped(RuntimeError):
     """Asked to stop while a batch waited for a retry; none of the batch was stored."""
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    items: Sequence[Decoded | Rejection]
+    plan: BatchPlan  # of all its events; planned again if some prove to be applied already
+    started: float
 
 
 @dataclass
@@ -108,20 +115,31 @@ class BatchProcessor:
         self.wait = wait
 
     def process(self, messages: Sequence[RawMessage]) -> BatchResult:
+        return self.store_batch(self.prepare(messages))
+
+    def prepare(self, messages: Sequence[RawMessage]) -> PreparedBatch:
+        """The CPU-bound half (decode, validate, plan), which a consumer may run for the next
+        batch while the previous one is being stored."""
         started = time.perf_counter()
         decoded = [decode(message, self.topics) for message in messages]
-        result = self._store_finding_refusals(decoded)
+        plan = plan_batch(item.event for item in decoded if isinstance(item, Decoded))
+        return PreparedBatch(decoded, plan, started)
+
+    def store_batch(self, prepared: PreparedBatch) -> BatchResult:
+        result = self._store_finding_refusals(prepared.items, prepared.plan)
         if self.metrics is not None:
-            self.metrics.batch_seconds.observe(time.perf_counter() - started)
-            self.metrics.batch_size.observe(len(messages))
+            self.metrics.batch_seconds.observe(time.perf_counter() - prepared.started)
+            self.metrics.batch_size.observe(len(prepared.items))
         return result
 
-    def _store_finding_refusals(self, decoded: Sequence[Decoded | Rejection]) -> BatchResult:
+    def _store_finding_refusals(
+        self, decoded: Sequence[Decoded | Rejection], plan: BatchPlan | None = None
+    ) -> BatchResult:
         """Store the batch; when the database refuses a value, halve the batch until the one
         message it refuses is found, and dead-letter that message like any other poison.
         Halves keep the messages' order, so positions still only move forward."""
         try:
-            return self._store_retrying(decoded)
+            return self._store_retrying(decoded, plan)
         except StoreRefused as error:
             events = [index for index, item in enumerate(decoded) if isinstance(item, Decoded)]
             if not events:
@@ -137,12 +155,14 @@ class BatchProcessor:
             first = self._store_finding_refusals(decoded[:cut])
             return first.then(self._store_finding_refusals(decoded[cut:]))
 
-    def _store_retrying(self, decoded: Sequence[Decoded | Rejection]) -> BatchResult:
+    def _store_retrying(
+        self, decoded: Sequence[Decoded | Rejection], plan: BatchPlan | None
+    ) -> BatchResult:
         delays = self.backoff.delays()
         retries = 0
         while True:
             try:
-                result = self._store(decoded)
+                result = self._store(decoded, plan)
                 break
             except TransientError as error:
                 retries += 1
@@ -167,9 +187,11 @@ class BatchProcessor:
         result.retries = retries
         return result
 
-    def _store(self, decoded: Sequence[Decoded | Rejection]) -> BatchResult:
+    def _store(
+        self, decoded: Sequence[Decoded | Rejection], plan: BatchPlan | None
+    ) -> BatchResult:
         with self.store.transaction() as transaction:
-            result, counts = self._store_in(transaction, decoded)
+            result, counts = self._store_in(transaction, decoded, plan)
         self.limit.record(result.dead_lettered)
         # Counted only once the transaction committed: a rolled-back attempt changed nothing.
         if self.metrics is not None:
@@ -178,7 +200,10 @@ class BatchProcessor:
         return result
 
     def _store_in(
-        self, transaction: ContextTransaction, decoded: Sequence[Decoded | Rejection]
+        self,
+        transaction: ContextTransaction,
+        decoded: Sequence[Decoded | Rejection],
+        plan: BatchPlan | None,
     ) -> tuple[BatchResult, Counter[tuple[str, str]]]:
         counts: Counter[tuple[str, str]] = Counter()
         partitions = {item.message.position for item in decoded} - {None}
@@ -203,7 +228,8 @@ class BatchProcessor:
                 counts[f"dead-letter:{item.reason.value}", item.message.topic] += 1
 
         events = [item for item in fresh if isinstance(item, Decoded)]
-        plan = plan_batch(item.event for item in events)
+        if plan is None or len(fresh) < len(decoded):
+            plan = plan_batch(item.event for item in events)
         new_by_event_topic = transaction.apply(plan) if len(plan) else {}
         per_topic: Counter[str] = Counter(item.message.topic for item in events)
         new_total = 0

@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,12 +32,19 @@ from casetrail.consumers.dead_letters import DeadLetterLimit
 from casetrail.consumers.decoding import RawMessage
 from casetrail.consumers.metrics import ConsumerMetrics
 from casetrail.consumers.ports import ContextStore, DeadLetterSink, Positions, TransientError
-from casetrail.consumers.processor import Backoff, BatchProcessor, ProcessingStopped
+from casetrail.consumers.processor import (
+    Backoff,
+    BatchProcessor,
+    BatchResult,
+    ProcessingStopped,
+)
 from casetrail.consumers.topics import TopicMap
 
 logger = logging.getLogger(__name__)
 
 LAG_REPORT_INTERVAL = 2.0
+# A batch stored for longer than this (database away) makes the consumer serve the group.
+SERVE_GROUP_AFTER = 1.0
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,7 @@ class CommerceConsumer:
         )
         self._applied: Positions = {}
         self._assigned: frozenset[tuple[str, int]] = frozenset()
-        self._holding_batch = False
+        self._paused = False
         self._last_lag_report = 0.0
         self.processor = BatchProcessor(
             store,
@@ -101,7 +109,8 @@ class CommerceConsumer:
             limit=limit,
             metrics=metrics,
             backoff=self.backoff,
-            wait=self._wait_serving_group,
+            # Retries wait on the storing thread; the consuming thread serves the group.
+            wait=lambda seconds: not self.stop.wait(seconds),
         )
 
     @property
@@ -112,38 +121,55 @@ class CommerceConsumer:
 
     def run(self) -> ConsumerTotals:
         """Consume until :attr:`stop` is set, then leave the group. Raises what halts it
-        (a dead-letter limit exceeded, a fatal Kafka or database error)."""
+        (a dead-letter limit exceeded, a fatal Kafka or database error).
+
+        Two batches are in hand at most: while one is stored (on a thread of its own, where
+        the database does most of the work), the next is fetched, decoded and planned. The
+        Kafka client is only ever called from this thread."""
         self._consumer.subscribe(
             list(self.options.topics.names),
             on_assign=self._on_assign,
             on_revoke=self._on_revoke,
             on_lost=self._on_revoke,
         )
-        try:
-            while not self.stop.is_set():
-                messages = self._consumer.consume(
-                    num_messages=self.options.batch_size,
-                    timeout=self.options.batch_wait_seconds,
-                )
-                batch = self._raw(messages)
-                if batch:
-                    self._process(batch)
-                self._report_lag()
-        except ProcessingStopped as stopped:
-            logger.warning("%s", stopped)
-        finally:
-            # Leaves the group at once, so the partitions move to the others without waiting
-            # for a session timeout.
-            self._consumer.close()
+        storing: Future[BatchResult] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="commerce-store") as store:
+            try:
+                while not self.stop.is_set():
+                    messages = self._consumer.consume(
+                        num_messages=self.options.batch_size,
+                        timeout=self.options.batch_wait_seconds,
+                    )
+                    batch = self._raw(messages)
+                    prepared = self.processor.prepare(batch) if batch else None
+                    if storing is not None:
+                        self._finish(storing)
+                        storing = None
+                    if prepared is not None:
+                        storing = store.submit(self.processor.store_batch, prepared)
+                    self._report_lag()
+                if storing is not None:
+                    self._finish(storing)  # SIGTERM: the batch in hand is stored first
+            except ProcessingStopped as stopped:
+                logger.warning("%s", stopped)
+            finally:
+                self.stop.set()  # a batch still retrying gives up, unstored
+                # Leaves the group at once, so the partitions move to the others without
+                # waiting for a session timeout.
+                self._consumer.close()
         return self.totals
 
-    def _process(self, batch: Sequence[RawMessage]) -> None:
-        self._holding_batch = True
-        try:
-            result = self.processor.process(batch)
-        finally:
-            self._holding_batch = False
-        if self._consumer.assignment():
+    def _finish(self, storing: Future[BatchResult]) -> None:
+        """Wait for the batch being stored; if that takes long (database away), stay a live
+        member of the group meanwhile, with every partition paused."""
+        while True:
+            try:
+                result = storing.result(timeout=SERVE_GROUP_AFTER)
+                break
+            except TimeoutError:
+                self._serve_group()
+        if self._paused:
+            self._paused = False
             self._consumer.resume(self._consumer.assignment())
         self._applied.update(result.positions)
         self.totals.batches += 1
@@ -152,6 +178,17 @@ class CommerceConsumer:
         self.totals.duplicates += result.duplicates
         self.totals.dead_lettered += result.dead_lettered
         self._commit_to_kafka(result.positions)
+
+    def _serve_group(self) -> None:
+        self._paused = True
+        self._consumer.pause(self._consumer.assignment())
+        message = self._consumer.poll(SERVE_GROUP_AFTER)
+        if message is not None and message.error() is None:
+            # Fetched before the pause took effect: put it back for later.
+            topic, partition, offset = message.topic(), message.partition(), message.offset()
+            if topic is not None and partition is not None and offset is not None:
+                self._consumer.seek(TopicPartition(topic, partition, offset))
+                self._consumer.pause([TopicPartition(topic, partition)])
 
     def _raw(self, messages: Sequence[Message]) -> list[RawMessage]:
         batch = []
@@ -191,7 +228,7 @@ class CommerceConsumer:
                 self._applied[tp.topic, tp.partition] = position
         consumer.assign(partitions)
         self._assigned = frozenset((tp.topic, tp.partition) for tp in partitions if tp.topic)
-        if self._holding_batch or self.stop.is_set():
+        if self._paused or self.stop.is_set():
             consumer.pause(partitions)
         logger.info(
             "assigned %s",
@@ -221,23 +258,6 @@ class CommerceConsumer:
                 logger.warning("%s; reading positions again in %.1fs", error, delay)
                 if self.stop.wait(delay):
                     return {}
-
-    def _wait_serving_group(self, seconds: float) -> bool:
-        """Sleep between retries of a held batch while staying a live group member."""
-        deadline = time.monotonic() + seconds
-        self._consumer.pause(self._consumer.assignment())
-        while not self.stop.is_set():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return True
-            message = self._consumer.poll(min(remaining, 0.5))
-            if message is not None and message.error() is None:
-                # Fetched before the pause took effect: put it back for later.
-                topic, partition, offset = message.topic(), message.partition(), message.offset()
-                if topic is not None and partition is not None and offset is not None:
-                    self._consumer.seek(TopicPartition(topic, partition, offset))
-                    self._consumer.pause([TopicPartition(topic, partition)])
-        return False
 
     def _commit_to_kafka(self, positions: Positions) -> None:
         if not positions:
