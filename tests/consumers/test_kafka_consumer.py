@@ -12,6 +12,7 @@ from casetrail.consumers.dead_letters import DeadLetterLimitExceeded
 from casetrail.consumers.generator import CommerceStreamGenerator
 from casetrail.consumers.topics import TopicMap
 from casetrail.infra.commerce.schema import FRAUD_ALERTS, ORDERS, PAYMENTS, SHIPMENTS
+from casetrail.infra.commerce.wiring import CommerceSetupError
 from casetrail.infra.settings import Settings
 from tests.consumers.fakes import at, order_event
 from tests.consumers.kafka_helpers import (
@@ -277,3 +278,31 @@ def rewind_kafka_offsets(settings: Settings) -> None:
         )
     finally:
         client.close()
+
+
+def test_lag_is_reported_per_partition_and_reaches_zero(commerce_settings: Settings) -> None:
+    produce(commerce_settings, CommerceStreamGenerator(seed=2, customers=40).messages(1_500))
+    consumer = ConsumerThread(commerce_settings).start()
+
+    def lags() -> dict[tuple[str, str], float]:
+        return {
+            (sample.labels["topic"], sample.labels["partition"]): sample.value
+            for metric in consumer.registry.collect()
+            if metric.name == "casetrail_commerce_lag_messages"
+            for sample in metric.samples
+        }
+
+    try:
+        wait_until(
+            lambda: caught_up(commerce_settings) and len(lags()) == 12 and not any(lags().values()),
+            60,
+            "every partition's lag to read 0",
+        )
+    finally:
+        consumer.close()
+
+
+def test_a_consumer_without_its_topics_refuses_to_start(commerce_settings: Settings) -> None:
+    settings = commerce_settings.model_copy(update={"commerce_topic_prefix": "nowhere."})
+    with pytest.raises(CommerceSetupError, match=r"lacks the topics nowhere\.order\.status"):
+        ConsumerThread(settings).start()

@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 
 from casetrail.consumers.dead_letters import DeadLetterLimitExceeded
 from casetrail.infra.commerce.database import commerce_database
+from casetrail.infra.commerce.kafka_consumer import ConsumerTotals
 from casetrail.infra.commerce.wiring import (
     CommerceSetupError,
     build_consumer,
@@ -42,12 +43,26 @@ def consume(group: str | None) -> None:
     def request_stop(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
+    previous = {
+        signum: signal.signal(signum, request_stop) for signum in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        totals = _consume(settings, group or settings.commerce_consumer_group, stop)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    click.echo(
+        f"casetrail: stopped after {totals.consumed} messages in {totals.batches} batches:"
+        f" {totals.applied} applied, {totals.duplicates} duplicates,"
+        f" {totals.dead_lettered} dead letters",
+        err=True,
+    )
+
+
+def _consume(settings: Settings, group: str, stop: threading.Event) -> ConsumerTotals:
     registry = CollectorRegistry()
     if settings.commerce_metrics_port is not None:
         start_http_server(settings.commerce_metrics_port, addr=settings.host, registry=registry)
-    group = group or settings.commerce_consumer_group
     try:
         with commerce_database(settings) as database_url:
             running = build_consumer(
@@ -58,7 +73,7 @@ def consume(group: str | None) -> None:
                 err=True,
             )
             try:
-                totals = running.consumer.run()
+                return running.consumer.run()
             finally:
                 running.close()
     except (CommerceSetupError, DeadLetterLimitExceeded, LocalPostgresError) as error:
@@ -66,13 +81,8 @@ def consume(group: str | None) -> None:
     except KafkaException as error:
         raise click.ClickException(f"Kafka: {error.args[0].str()}") from None
     except psycopg.Error as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise click.ClickException(
-            f"PostgreSQL refused a batch ({type(error).__name__}: {error});"
-            " none of it was stored, the consumer halts here"
+            f"PostgreSQL: {type(error).__name__}: {first_line}; the batch in hand was not"
+            " stored, the consumer halts here"
         ) from None
-    click.echo(
-        f"casetrail: stopped after {totals.consumed} messages in {totals.batches} batches:"
-        f" {totals.applied} applied, {totals.duplicates} duplicates,"
-        f" {totals.dead_lettered} dead letters",
-        err=True,
-    )

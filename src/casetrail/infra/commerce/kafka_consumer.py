@@ -276,9 +276,12 @@ class CommerceConsumer:
         if self.metrics is None or now - self._last_lag_report < LAG_REPORT_INTERVAL:
             return
         self._last_lag_report = now
-        for (topic, partition), position in list(self._applied.items()):
-            _low, high = self._consumer.get_watermark_offsets(
+        for topic, partition in self._assigned:
+            # Watermarks the client learnt from its last fetch: no request to the broker.
+            low, high = self._consumer.get_watermark_offsets(
                 TopicPartition(topic, partition), cached=True
             )
-            if high >= 0:
-                self.metrics.lag.labels(topic, str(partition)).set(max(0, high - position))
+            if high < 0:
+                continue
+            position = self._applied.get((topic, partition), max(low, 0))
+            self.metrics.lag.labels(topic, str(partition)).set(max(0, high - position))
