@@ -7,9 +7,8 @@ Decoding never raises for bad input: a message that cannot be understood is a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -19,9 +18,9 @@ from casetrail.consumers.topics import TopicMap
 MAX_ERROR_TEXT = 1_000
 
 
-@dataclass(frozen=True, slots=True)
-class RawMessage:
-    """One message as it arrived; ``partition``/``offset`` are None outside Kafka (a file)."""
+class RawMessage(NamedTuple):
+    """One message as it arrived; ``partition``/``offset`` are None outside Kafka (a file).
+    (A named tuple: one is built per message, and tuples are the cheapest to build.)"""
 
     topic: str
     value: bytes | None
@@ -45,15 +44,13 @@ class RejectReason(StrEnum):
     REFUSED = "refused-by-database"
 
 
-@dataclass(frozen=True, slots=True)
-class Rejection:
+class Rejection(NamedTuple):
     message: RawMessage
     reason: RejectReason
     error: str
 
 
-@dataclass(frozen=True, slots=True)
-class Decoded:
+class Decoded(NamedTuple):
     message: RawMessage
     event: CommerceEvent
 

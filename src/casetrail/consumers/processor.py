@@ -187,9 +187,7 @@ class BatchProcessor:
         result.retries = retries
         return result
 
-    def _store(
-        self, decoded: Sequence[Decoded | Rejection], plan: BatchPlan | None
-    ) -> BatchResult:
+    def _store(self, decoded: Sequence[Decoded | Rejection], plan: BatchPlan | None) -> BatchResult:
         with self.store.transaction() as transaction:
             result, counts = self._store_in(transaction, decoded, plan)
         self.limit.record(result.dead_lettered)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from casetrail.consumers.events import COMMERCE_TOPICS, EVENT_MODELS, CommerceEvent
 
@@ -21,6 +21,12 @@ class TopicMap:
     """
 
     prefix: str = ""
+    # Deployed name → model, looked up once per message.
+    _models: dict[str, type[CommerceEvent]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        models = {self.name(topic): model for topic, model in EVENT_MODELS.items()}
+        object.__setattr__(self, "_models", models)
 
     def name(self, event_topic: str) -> str:
         return self.prefix + event_topic
@@ -41,5 +47,4 @@ class TopicMap:
         return topic if topic in EVENT_MODELS else None
 
     def model(self, name: str) -> type[CommerceEvent] | None:
-        topic = self.event_topic(name)
-        return EVENT_MODELS[topic] if topic is not None else None
+        return self._models.get(name)
