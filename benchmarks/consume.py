@@ -16,6 +16,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
@@ -28,6 +30,7 @@ from casetrail.consumers.topics import TopicMap
 from casetrail.infra.commerce.producer import produce_generated
 from casetrail.infra.commerce.wiring import build_consumer
 from casetrail.infra.settings import Settings
+from casetrail.infra.stack.stack import Stack
 
 PARTITIONS = 3
 CUSTOMERS = 50_000
@@ -40,8 +43,20 @@ def resident_megabytes() -> float:
     return 0.0
 
 
-def create_topics(context: BenchContext, topics: TopicMap) -> None:
-    admin = context.stack("kafka").kafka.admin()
+@contextmanager
+def local_kafka() -> Iterator[Stack]:
+    """The stack's Kafka, started for this run unless it already runs (then left running)."""
+    stack = Stack(Settings(), report=progress)
+    launched = stack.up(only=["kafka"]).launched
+    try:
+        yield stack
+    finally:
+        if launched:
+            stack.down(only=launched)
+
+
+def create_topics(stack: Stack, topics: TopicMap) -> None:
+    admin = stack.kafka.admin()
     names = topics.names + topics.dead_letter_names
     futures = admin.create_topics(
         [NewTopic(name, num_partitions=PARTITIONS, replication_factor=1) for name in names]
@@ -50,8 +65,8 @@ def create_topics(context: BenchContext, topics: TopicMap) -> None:
         future.result(timeout=60)
 
 
-def delete_topics(context: BenchContext, topics: TopicMap) -> None:
-    admin = context.stack("kafka").kafka.admin()
+def delete_topics(stack: Stack, topics: TopicMap) -> None:
+    admin = stack.kafka.admin()
     for future in admin.delete_topics(
         list(topics.names + topics.dead_letter_names), operation_timeout=60
     ).values():
@@ -131,25 +146,26 @@ def casetrail_rate(settings: Settings, count: int) -> tuple[float, float]:
 @benchmark("consume")
 def consume(context: BenchContext) -> list[Figure]:
     count = context.count(200_000, minimum=10_000)
-    bootstrap = context.stack("kafka").kafka.bootstrap_servers
     topics = TopicMap(prefix=f"bench.{uuid.uuid4().hex[:8]}.")
-    create_topics(context, topics)
-    try:
-        progress(f"producing {count:,} commerce events")
-        messages = CommerceStreamGenerator(customers=CUSTOMERS, seed=1).messages(count)
-        produce_generated(bootstrap, messages, topics)
-        progress("raw confluent-kafka consume")
-        ceiling = raw_consume_rate(bootstrap, topics, count)
-        progress(f"raw: {ceiling:,.0f} messages/s; casetrail consume into PostgreSQL")
-        settings = Settings(
-            database_url=context.fresh_database(),  # type: ignore[arg-type]
-            kafka_bootstrap_servers=bootstrap,
-            commerce_topic_prefix=topics.prefix,
-            commerce_consumer_group=f"bench-{uuid.uuid4().hex[:8]}",
-        )
-        rate, memory_growth = casetrail_rate(settings, count)
-    finally:
-        delete_topics(context, topics)
+    with local_kafka() as stack:
+        bootstrap = stack.kafka.bootstrap_servers
+        create_topics(stack, topics)
+        try:
+            progress(f"producing {count:,} commerce events")
+            messages = CommerceStreamGenerator(customers=CUSTOMERS, seed=1).messages(count)
+            produce_generated(bootstrap, messages, topics)
+            progress("raw confluent-kafka consume")
+            ceiling = raw_consume_rate(bootstrap, topics, count)
+            progress(f"raw: {ceiling:,.0f} messages/s; casetrail consume into PostgreSQL")
+            settings = Settings(
+                database_url=context.fresh_database(),  # type: ignore[arg-type]
+                kafka_bootstrap_servers=bootstrap,
+                commerce_topic_prefix=topics.prefix,
+                commerce_consumer_group=f"bench-{uuid.uuid4().hex[:8]}",
+            )
+            rate, memory_growth = casetrail_rate(settings, count)
+        finally:
+            delete_topics(stack, topics)
     return [
         Figure(
             f"commerce events Kafka → PostgreSQL ({count:,})",
