@@ -25,6 +25,7 @@ from tests.consumers.fakes import order_event
 from tests.consumers.kafka_helpers import (
     caught_up,
     expected_rows,
+    message,
     produce,
     stored_positions,
     table_rows,
@@ -176,3 +177,20 @@ def test_a_message_produced_by_kcat_is_applied(
     with psycopg.connect(str(commerce_settings.database_url)) as conn:
         rows = conn.execute(f"SELECT order_id, customer_id, status FROM {ORDERS}").fetchall()
     assert rows == [("ord-kcat", "cust-kcat", "confirmed")]
+
+
+def test_past_the_dead_letter_limit_consume_halts_with_one_line_and_status_1(
+    commerce_settings: Settings, start_consume: StartConsume
+) -> None:
+    produce(
+        commerce_settings,
+        [message("payment.authorized", b"<html>502 Bad Gateway</html>") for _ in range(3)],
+    )
+    process = start_consume(CASETRAIL_COMMERCE_DLQ_LIMIT="2")
+    output, _ = process.communicate(timeout=90)
+    assert process.returncode == 1
+    last = output.strip().splitlines()[-1]
+    assert last.startswith("Error: 3 messages would go to the dead-letter topics")
+    assert "CASETRAIL_COMMERCE_DLQ_LIMIT" in last
+    # Not drained: the batch that broke the limit was not stored.
+    assert max(stored_positions(commerce_settings).values(), default=0) < 3
