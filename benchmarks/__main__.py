@@ -38,9 +38,12 @@ def main() -> int:
         postgres.start()
         try:
             context = BenchContext(postgres=postgres, work_dir=Path(work), scale=arguments.scale)
-            for name in selected:
-                print(f"benchmark {name}", file=sys.stderr, flush=True)
-                figures += BENCHMARKS[name](context)
+            try:
+                for name in selected:
+                    print(f"benchmark {name}", file=sys.stderr, flush=True)
+                    figures += BENCHMARKS[name](context)
+            finally:
+                context.close()
         finally:
             postgres.stop()
     print(report(figures))

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from casetrail.infra.local_postgres import LocalPostgres
+from casetrail.infra.settings import Settings
+from casetrail.infra.stack.stack import Stack
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,20 @@ class BenchContext:
     work_dir: Path
     scale: float = 1.0
     _databases: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _stack: Stack | None = None
+    _started: list[str] = field(default_factory=list)
+
+    def stack(self, *engines: str) -> Stack:
+        """The local engine stack with ``engines`` running (started for this run if needed,
+        and stopped again by :meth:`close`)."""
+        if self._stack is None:
+            self._stack = Stack(Settings(), report=progress)
+        self._started += self._stack.up(only=engines).launched
+        return self._stack
+
+    def close(self) -> None:
+        if self._stack is not None and self._started:
+            self._stack.down(only=self._started)
 
     def fresh_database(self) -> str:
         name = f"bench_{next(self._databases)}_{int(time.time())}"

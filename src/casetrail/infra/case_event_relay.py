@@ -86,7 +86,9 @@ class CaseStates:
 
     def _advance(self, event: Ticket.Event) -> Ticket:
         case = self._cases.pop(event.originator_id, None)
-        if case is not None and case.version == event.originator_version - 1:
+        if isinstance(event, Ticket.Opened):
+            case = cast("Ticket", event.mutate(None))
+        elif case is not None and case.version == event.originator_version - 1:
             case = cast("Ticket", event.mutate(case))
         else:
             case = cast(
