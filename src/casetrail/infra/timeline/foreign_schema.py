@@ -10,6 +10,7 @@ limits are sent on to the source database.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import unquote, urlsplit
 
 import psycopg
@@ -18,9 +19,15 @@ from psycopg import sql
 from casetrail.infra.timeline.view import TIMELINE_VIEW
 
 
-def expose_timeline(catalog_database_url: str, schema: str, source_database_url: str) -> None:
-    """Create ``schema`` in the catalog's database with the source's view in it (run as a
-    superuser of the server, or a role allowed to use postgres_fdw)."""
+def expose_timeline(
+    catalog_database_url: str,
+    schema: str,
+    source_database_url: str,
+    relations: Sequence[str] = (TIMELINE_VIEW,),
+) -> None:
+    """Create ``schema`` in the catalog's database with the source's view (and any other
+    ``relations`` of its ``public`` schema) in it. Run as a superuser of the server, or a
+    role allowed to use postgres_fdw."""
     source = urlsplit(source_database_url)
     server = sql.Identifier(_server_name(schema))
     with psycopg.connect(catalog_database_url, autocommit=True) as conn:
@@ -45,15 +52,16 @@ def expose_timeline(catalog_database_url: str, schema: str, source_database_url:
             ).format(server, sql.SQL(", ").join(options))
         )
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-        # Imported afresh each time, so it follows the view's current columns.
-        conn.execute(
-            sql.SQL("DROP FOREIGN TABLE IF EXISTS {}.{}").format(
-                sql.Identifier(schema), sql.Identifier(TIMELINE_VIEW)
+        # Imported afresh each time, so they follow the current columns.
+        for relation in relations:
+            conn.execute(
+                sql.SQL("DROP FOREIGN TABLE IF EXISTS {}.{}").format(
+                    sql.Identifier(schema), sql.Identifier(relation)
+                )
             )
-        )
         conn.execute(
             sql.SQL("IMPORT FOREIGN SCHEMA public LIMIT TO ({}) FROM SERVER {} INTO {}").format(
-                sql.Identifier(TIMELINE_VIEW), server, sql.Identifier(schema)
+                sql.SQL(", ").join(map(sql.Identifier, relations)), server, sql.Identifier(schema)
             )
         )
 

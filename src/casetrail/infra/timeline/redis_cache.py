@@ -47,20 +47,24 @@ class RedisAnswerCache:
         url: str,
         *,
         ttl_seconds: int = 60,
-        socket_timeout: float = 0.25,
+        socket_timeout: float = 1.0,
         retry_after_seconds: float = 2.0,
-        max_connections: int = 64,
+        max_connections: int = 128,
+        pool_wait_seconds: float = 5.0,
     ) -> None:
         self._ttl = ttl_seconds
         self._retry_after = retry_after_seconds
         self._left_alone_until = 0.0
         # Created here, connected on first use (from the event loop that serves requests).
-        self._client = aioredis.Redis.from_url(
+        # Under a burst, requests queue for a connection rather than fail for want of one.
+        pool = aioredis.BlockingConnectionPool.from_url(
             url,
             socket_timeout=socket_timeout,
             socket_connect_timeout=socket_timeout,
             max_connections=max_connections,
+            timeout=pool_wait_seconds,
         )
+        self._client = aioredis.Redis(connection_pool=pool)
 
     async def close(self) -> None:
         await self._client.aclose()
