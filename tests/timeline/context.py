@@ -40,6 +40,7 @@ def record_context(
             topics=TopicMap(),
             group="timeline-test",
             limit=DeadLetterLimit(None),
+            timeline=invalidation,
         )
         result = processor.process(
             [
@@ -52,11 +53,6 @@ def record_context(
             ]
         )
         assert result.dead_lettered == 0
-        if invalidation is not None:
-            invalidation.context_changed(
-                {event.customer_id for event in events},
-                {event.related_order_id for event in events if event.related_order_id},
-            )
     finally:
         store.close()
 

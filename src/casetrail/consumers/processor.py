@@ -34,6 +34,7 @@ from casetrail.consumers.ports import (
     TransientError,
 )
 from casetrail.consumers.topics import TopicMap
+from casetrail.projections.timeline import TimelineInvalidation
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ class BatchProcessor:
         metrics: ConsumerMetrics | None = None,
         backoff: Backoff | None = None,
         wait: Wait = sleep_wait,
+        timeline: TimelineInvalidation | None = None,
     ) -> None:
         self.store = store
         self.dead_letters = dead_letters
@@ -113,6 +115,8 @@ class BatchProcessor:
         self.metrics = metrics
         self.backoff = backoff or Backoff()
         self.wait = wait
+        # Told after each commit, so cached timelines of these customers' cases are dropped.
+        self.timeline = timeline
 
     def process(self, messages: Sequence[RawMessage]) -> BatchResult:
         return self.store_batch(self.prepare(messages))
@@ -190,6 +194,8 @@ class BatchProcessor:
     def _store(self, decoded: Sequence[Decoded | Rejection], plan: BatchPlan | None) -> BatchResult:
         with self.store.transaction() as transaction:
             result, counts = self._store_in(transaction, decoded, plan)
+        if self.timeline is not None and result.applied:
+            self.timeline.context_changed(*_customers_and_orders(decoded))
         self.limit.record(result.dead_lettered)
         # Counted only once the transaction committed: a rolled-back attempt changed nothing.
         if self.metrics is not None:
@@ -249,6 +255,12 @@ class BatchProcessor:
             positions=positions,
         )
         return result, counts
+
+
+def _customers_and_orders(decoded: Sequence[Decoded | Rejection]) -> tuple[set[str], set[str]]:
+    events = [item.event for item in decoded if isinstance(item, Decoded)]
+    orders = {event.related_order_id for event in events if event.related_order_id is not None}
+    return {event.customer_id for event in events}, orders
 
 
 def _already_applied(message: RawMessage, stored: Positions) -> bool:

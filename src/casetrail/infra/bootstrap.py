@@ -18,6 +18,8 @@ from casetrail.infra.case_event_relay import CaseEventRelay
 from casetrail.infra.commerce.wiring import CommerceWorker, open_customer_context
 from casetrail.infra.local_postgres import LocalPostgres, free_port, port_in_use
 from casetrail.infra.memory_store import MemoryFactory
+from casetrail.infra.privacy.keys import MemoryCustomerKeys, PostgresCustomerKeys
+from casetrail.infra.privacy.shredding import KeyCache, shredding
 from casetrail.infra.read_side import ReadSide, start_read_side
 from casetrail.infra.settings import Settings
 from casetrail.infra.timeline.wiring import TimelineSide, invalidate_after_commit
@@ -61,11 +63,14 @@ def postgres_env(database_url: str, settings: Settings) -> dict[str, str]:
 
 
 def build_postgres_desk(database_url: str, settings: Settings) -> SupportDesk:
+    # Personal fields of events are stored encrypted with keys kept in the same database.
+    keys = KeyCache(PostgresCustomerKeys(database_url), settings.privacy_key_cache_seconds)
     return SupportDesk(
         postgres_env(database_url, settings),
         clock=utc_now,
         new_id=uuid.uuid4,
         max_commands_per_commit=settings.max_commands_per_commit,
+        wrap_mapper=shredding(keys),
     )
 
 
@@ -74,6 +79,7 @@ def build_memory_desk() -> SupportDesk:
         {"PERSISTENCE_MODULE": f"{MemoryFactory.__module__}:{MemoryFactory.__qualname__}"},
         clock=utc_now,
         new_id=uuid.uuid4,
+        wrap_mapper=shredding(KeyCache(MemoryCustomerKeys(), ttl_seconds=0)),
     )
 
 
@@ -161,7 +167,9 @@ def runtime(settings: Settings, *, share_embedded: bool = False) -> Iterator[Run
         customer_context = open_customer_context(database_url)
         commerce_worker = None
         if settings.run_workers and settings.kafka_bootstrap_servers:
-            commerce_worker = CommerceWorker(settings, database_url, registry)
+            commerce_worker = CommerceWorker(
+                settings, database_url, registry, timeline=timeline.invalidation
+            )
             workers.start("commerce-consumer", commerce_worker.run)
         yield Runtime(
             settings=settings,

@@ -39,6 +39,7 @@ from casetrail.consumers.processor import (
     ProcessingStopped,
 )
 from casetrail.consumers.topics import TopicMap
+from casetrail.projections.timeline import TimelineInvalidation
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class CommerceConsumer:
         metrics: ConsumerMetrics | None = None,
         stop: threading.Event | None = None,
         backoff: Backoff | None = None,
+        timeline: TimelineInvalidation | None = None,
     ) -> None:
         self.options = options
         self.store = store
@@ -111,6 +113,7 @@ class CommerceConsumer:
             backoff=self.backoff,
             # Retries wait on the storing thread; the consuming thread serves the group.
             wait=lambda seconds: not self.stop.wait(seconds),
+            timeline=timeline,
         )
 
     @property

@@ -23,6 +23,8 @@ from casetrail.infra.commerce.kafka_consumer import (
 )
 from casetrail.infra.commerce.postgres_store import PostgresContextStore
 from casetrail.infra.settings import Settings
+from casetrail.infra.timeline.wiring import redis_invalidation
+from casetrail.projections.timeline import TimelineInvalidation
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +79,10 @@ def build_consumer(
     stop: threading.Event | None = None,
     group: str | None = None,
     kafka_config: dict[str, object] | None = None,
+    timeline: TimelineInvalidation | None = None,
 ) -> CommerceRuntime:
+    """``timeline`` is told what each batch changed (default: the shared Redis cache's
+    invalidation when Redis is configured, so cached timelines show new context at once)."""
     if not settings.kafka_bootstrap_servers:
         raise CommerceSetupError(
             'CASETRAIL_KAFKA_BOOTSTRAP_SERVERS is not set (`eval "$(casetrail stack env)"`'
@@ -88,6 +93,8 @@ def build_consumer(
     store = PostgresContextStore(database_url)
     _migrate_waiting(store, settings, stop)
     dead_letters = KafkaDeadLetterSink(settings.kafka_bootstrap_servers)
+    if timeline is None:
+        timeline = redis_invalidation(settings, database_url)
     consumer = CommerceConsumer(
         ConsumerOptions(
             bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -103,6 +110,7 @@ def build_consumer(
         metrics=ConsumerMetrics(registry) if registry is not None else None,
         stop=stop,
         backoff=backoff(settings),
+        timeline=timeline,
     )
     return CommerceRuntime(consumer, store, dead_letters)
 
@@ -140,16 +148,27 @@ class CommerceWorker:
     """The consumer on a thread of ``casetrail serve``; a halt is logged and shown on
     /readyz, never retried behind the operator's back (a DLQ limit needs a decision)."""
 
-    def __init__(self, settings: Settings, database_url: str, registry: CollectorRegistry):
+    def __init__(
+        self,
+        settings: Settings,
+        database_url: str,
+        registry: CollectorRegistry,
+        timeline: TimelineInvalidation | None = None,
+    ):
         self.settings = settings
         self.database_url = database_url
         self.registry = registry
+        self.timeline = timeline
         self.failure: str | None = None
 
     def run(self, stop: threading.Event) -> None:
         try:
             running = build_consumer(
-                self.settings, self.database_url, registry=self.registry, stop=stop
+                self.settings,
+                self.database_url,
+                registry=self.registry,
+                stop=stop,
+                timeline=self.timeline,
             )
             try:
                 running.consumer.run()
