@@ -28,7 +28,7 @@ from benchmarks.harness import BenchContext, Figure, benchmark, progress
 from casetrail.consumers.generator import CommerceStreamGenerator
 from casetrail.consumers.topics import TopicMap
 from casetrail.infra.commerce.producer import produce_generated
-from casetrail.infra.commerce.wiring import build_consumer
+from casetrail.infra.commerce.wiring import build_consumer, tune_garbage_collector_for_batches
 from casetrail.infra.settings import Settings
 from casetrail.infra.stack.stack import Stack
 
@@ -104,6 +104,7 @@ def raw_consume_rate(bootstrap: str, topics: TopicMap, count: int) -> float:
 def casetrail_rate(settings: Settings, count: int) -> tuple[float, float]:
     """Events per second into PostgreSQL, and the growth of resident memory in MB."""
     assert settings.database_url is not None
+    tune_garbage_collector_for_batches()  # as `casetrail consume` does
     registry = CollectorRegistry()
     stop = threading.Event()
     running = build_consumer(settings, str(settings.database_url), registry=registry, stop=stop)

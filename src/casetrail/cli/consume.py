@@ -19,6 +19,7 @@ from casetrail.infra.commerce.wiring import (
     CommerceSetupError,
     build_consumer,
     topic_map,
+    tune_garbage_collector_for_batches,
 )
 from casetrail.infra.local_postgres import LocalPostgresError
 from casetrail.infra.settings import Settings
@@ -72,6 +73,7 @@ def _consume(settings: Settings, group: str, stop: threading.Event) -> ConsumerT
                 f"casetrail: consuming {', '.join(topic_map(settings).names)} as group {group}",
                 err=True,
             )
+            tune_garbage_collector_for_batches()
             try:
                 return running.consumer.run()
             finally:

@@ -18,7 +18,6 @@ from typing import Any
 import psycopg
 from psycopg import sql
 from psycopg.rows import tuple_row
-from psycopg.types.json import Jsonb
 
 from casetrail.consumers.events import CommerceEvent
 from casetrail.consumers.plan import BatchPlan
@@ -187,11 +186,15 @@ FRAUD_ALERT_UPSERT = Upsert(
 )
 UPSERTS = (ORDER_UPSERT, PAYMENT_UPSERT, SHIPMENT_UPSERT, FRAUD_ALERT_UPSERT)
 LOG_COLUMNS = ("event_id", "customer_id", "order_id", "topic", "occurred_at", "payload")
-LOG_TYPES = ("text", "text", "text", "text", "timestamptz", "jsonb")
+# The payload travels as bytes already in jsonb's binary input form (a version byte, 1, then
+# the JSON text), declared as bytea so that the client sends them untouched: the event is
+# serialised once, by pydantic, and never parsed or re-encoded on this side.
+LOG_TYPES = ("text", "text", "text", "text", "timestamptz", "bytea")
+JSONB_VERSION = b"\x01"
 
 
-def _as_is(text: str) -> str:
-    return text
+def jsonb_binary(event: CommerceEvent) -> bytes:
+    return JSONB_VERSION + event.__pydantic_serializer__.to_json(event)
 
 
 def plan_rows(plan: BatchPlan) -> dict[Upsert, list[tuple[Any, ...]]]:
@@ -263,8 +266,7 @@ def log_rows(events: Iterable[CommerceEvent]) -> Iterator[tuple[Any, ...]]:
             event.related_order_id,
             event.TOPIC,
             event.occurred_at,
-            # Already JSON text: sent as it is rather than encoded again as a JSON string.
-            Jsonb(event.model_dump_json(), dumps=_as_is),
+            jsonb_binary(event),
         )
 
 

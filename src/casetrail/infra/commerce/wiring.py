@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from dataclasses import dataclass
@@ -31,6 +32,17 @@ logger = logging.getLogger(__name__)
 
 class CommerceSetupError(RuntimeError):
     """The consumer cannot start: something it needs is missing or unreachable."""
+
+
+# A batch allocates tens of thousands of short-lived objects (messages, events, rows), almost
+# none of them in reference cycles. At the default threshold (700 allocations) the cyclic
+# collector would run dozens of times per batch for nothing; this costs a fifth of the
+# decoding time. Only for processes that do nothing but consume.
+CONSUMER_GC_THRESHOLD = (50_000, 20, 100)
+
+
+def tune_garbage_collector_for_batches() -> None:
+    gc.set_threshold(*CONSUMER_GC_THRESHOLD)
 
 
 def topic_map(settings: Settings) -> TopicMap:
