@@ -7,7 +7,8 @@ win back by committing concurrent commands together.
 
 from __future__ import annotations
 
-import asyncio
+import shutil
+import subprocess
 import threading
 import time
 import uuid
@@ -118,41 +119,80 @@ def in_process_rates(database_url: str, concurrency: int, total: int) -> tuple[R
         desk.close()
 
 
-async def http_load(base_url: str, concurrency: int, total: int, case_ids: list[str]) -> Run:
-    latencies: list[float] = []
-    per_task = total // concurrency
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+def wrk() -> str:
+    """Debian's wrk: a load generator in C, so the client costs the server little CPU."""
+    found = shutil.which("wrk")
+    if found is None:
+        for step in (["apt-get", "update"], ["apt-get", "install", "-y", "wrk"]):
+            subprocess.run(
+                ["env", "DEBIAN_FRONTEND=noninteractive", *step], check=True, capture_output=True
+            )
+        found = shutil.which("wrk")
+    if found is None:
+        raise RuntimeError("wrk is needed for the HTTP benchmarks: apt-get install wrk")
+    return found
 
-        async def work(task_number: int) -> None:
-            for n in range(per_task):
-                number = task_number * per_task + n
-                started = time.perf_counter()
-                if case_ids:
-                    response = await client.post(
-                        f"/support/cases/{case_ids[number % len(case_ids)]}/messages",
-                        json={"author_type": "CUSTOMER", "author_id": "c", "body": f"m{number}"},
-                    )
-                else:
-                    response = await client.post(
-                        "/support/cases",
-                        json={"customer_id": f"cust-{number % 997}", "subject": f"Case {number}"},
-                    )
-                latencies.append(time.perf_counter() - started)
-                if response.status_code != 201:
-                    raise RuntimeError(f"unexpected {response.status_code}: {response.text}")
 
-        started = time.perf_counter()
-        await asyncio.gather(*(work(n) for n in range(concurrency)))
-        elapsed = time.perf_counter() - started
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local cases = {%s}
+local n = 0
+request = function()
+  n = n + 1
+  if #cases == 0 then
+    return wrk.format(nil, "/support/cases",
+      nil, '{"customer_id":"cust-' .. (n %% 997) .. '","subject":"Case ' .. n .. '"}')
+  end
+  return wrk.format(nil, "/support/cases/" .. cases[(n %% #cases) + 1] .. "/messages",
+    nil, '{"author_type":"CUSTOMER","author_id":"c","body":"m' .. n .. '"}')
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %%d %%d %%f %%f %%d\\n", summary.requests,
+    summary.duration, latency:percentile(50), latency:percentile(99),
+    summary.errors.status + summary.errors.connect + summary.errors.timeout))
+end
+"""
+
+
+def http_load(
+    base_url: str, concurrency: int, seconds: int, case_ids: list[str], work_dir: Path
+) -> Run:
+    """A bounded load on loopback: ``concurrency`` connections for ``seconds`` seconds."""
+    script = work_dir / f"load-{concurrency}-{len(case_ids)}.lua"
+    script.write_text(WRK_SCRIPT % ", ".join(f'"{case_id}"' for case_id in case_ids))
+    out = subprocess.run(
+        [
+            wrk(),
+            "-t",
+            str(min(concurrency, 2)),
+            "-c",
+            str(concurrency),
+            "-d",
+            f"{seconds}s",
+            "-s",
+            str(script),
+            base_url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    ).stdout
+    [result] = [line for line in out.splitlines() if line.startswith("RESULT ")]
+    requests, duration_us, p50_us, p99_us, errors = result.split()[1:]
+    if int(errors):
+        raise RuntimeError(f"{errors} requests failed under load:\n{out}")
     return Run(
-        rate=len(latencies) / elapsed,
-        p50_ms=percentile(latencies, 0.5) * 1000,
-        p99_ms=percentile(latencies, 0.99) * 1000,
+        rate=int(requests) / (int(duration_us) / 1e6),
+        p50_ms=float(p50_us) / 1000,
+        p99_ms=float(p99_us) / 1000,
     )
 
 
-def http_rates(work_dir: Path, database_url: str, concurrency: int, total: int) -> tuple[Run, Run]:
+def http_rates(
+    work_dir: Path, database_url: str, concurrency: int, seconds: int
+) -> tuple[Run, Run]:
     server = start_server(
         work_dir / f"http-{concurrency}",
         database_url,
@@ -160,14 +200,14 @@ def http_rates(work_dir: Path, database_url: str, concurrency: int, total: int) 
         extra_env={"CASETRAIL_DATABASE_POOL_SIZE": str(concurrency + 4)},
     )
     try:
-        opens = asyncio.run(http_load(server.base_url, concurrency, total, []))
+        opens = http_load(server.base_url, concurrency, seconds, [], work_dir)
         case_ids = [
             httpx.post(
                 f"{server.base_url}/support/cases", json={"customer_id": "c", "subject": "s"}
             ).json()["id"]
             for _ in range(50)
         ]
-        posts = asyncio.run(http_load(server.base_url, concurrency, total, case_ids))
+        posts = http_load(server.base_url, concurrency, seconds, case_ids, work_dir)
         return opens, posts
     finally:
         server.stop()
@@ -203,7 +243,8 @@ def write_side(context: BenchContext) -> list[Figure]:
     for concurrency in (1, 16):
         progress(f"HTTP commands, {concurrency} client(s)")
         ceiling = raw[concurrency].rate
-        opens, posts = http_rates(context.work_dir, context.fresh_database(), concurrency, total)
+        seconds = max(3, int(10 * context.scale))
+        opens, posts = http_rates(context.work_dir, context.fresh_database(), concurrency, seconds)
         target = "≥ 0.5×" if concurrency == 16 else ""
         for label, run in (("POST /support/cases", opens), ("POST …/messages", posts)):
             figures.append(
