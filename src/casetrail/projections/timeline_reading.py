@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from anyio import to_thread
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from casetrail.projections.timeline import TimelinePage, TimelineQuery, TimelineReader
@@ -100,13 +101,13 @@ class FallbackTimeline:
 
     async def read(self, query: TimelineQuery) -> Served:
         if self._preferred is None:
-            page = await asyncio.to_thread(self._timed, self._fallback, query)
+            page = await to_thread.run_sync(self._timed, self._fallback, query)
             return Served(page, self._fallback.name, degraded=False)
         outcome = await self._try_preferred(self._preferred, query)
         if isinstance(outcome, TimelinePage):
             return Served(outcome, self._preferred.name, degraded=False)
         self._metrics.refresh_errors.labels(outcome).inc()
-        page = await asyncio.to_thread(self._timed, self._fallback, query)
+        page = await to_thread.run_sync(self._timed, self._fallback, query)
         return Served(page, self._fallback.name, degraded=True)
 
     async def _try_preferred(

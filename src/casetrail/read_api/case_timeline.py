@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from anyio import to_thread
 from pydantic import ValidationError
 
 from casetrail.projections.queries import ReadModel
@@ -71,7 +72,7 @@ class CaseTimelineService:
     ) -> Answered:
         stale = False
         if min_position:
-            stale = not await asyncio.to_thread(
+            stale = not await to_thread.run_sync(
                 self._read_model.wait_for, min_position, TIMELINE_PROJECTIONS, self._max_wait
             )
         lookup = await self._cache.lookup(query.case_id, query.variant)
@@ -118,10 +119,10 @@ class CaseTimelineService:
         self, query: TimelineQuery, load_case: CaseLoader, stamp: str | None
     ) -> _Computed:
         # The position is read before any data, so the answer holds at least that much.
-        positions = await asyncio.to_thread(self._read_model.positions)
+        positions = await to_thread.run_sync(self._read_model.positions)
         position = min(positions.get(name, 0) for name in TIMELINE_PROJECTIONS)
         (case, projected), served = await asyncio.gather(
-            asyncio.to_thread(load_case), self._timeline.read(query)
+            to_thread.run_sync(load_case), self._timeline.read(query)
         )
         body = CaseWithTimeline(
             **dict(case),

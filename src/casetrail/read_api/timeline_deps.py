@@ -45,7 +45,7 @@ class TimelineParams:
         )
 
 
-def timeline_params(
+async def timeline_params(
     actor: Annotated[Actor, Depends(current_actor)],
     include_timeline: Annotated[
         bool,
@@ -75,6 +75,7 @@ def timeline_params(
     header_position: Annotated[int | None, Header(alias=MIN_POSITION_HEADER, ge=0)] = None,
     min_position: Annotated[int | None, Query(ge=0)] = None,
 ) -> TimelineParams:
+    # async: pure work, run on the event loop rather than sent to a worker thread.
     if since is not None and until is not None and since >= until:
         invalid_parameter("until", "until must be later than since")
     return TimelineParams(

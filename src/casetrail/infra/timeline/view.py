@@ -85,7 +85,7 @@ VIEW_SQL = f"""
         ('case:' || e.case_id || ':' || lpad(e.version::text, 10, '0')) COLLATE "C" AS entry_id
     FROM {CASE_EVENTS} e
     UNION ALL
-    SELECT m.case_id, m.posted_at,
+    SELECT c.id, m.posted_at,
         CASE WHEN m.internal THEN 'internal_note' ELSE 'message' END, 'conversation',
         CASE WHEN m.internal THEN 'Internal note by ' || m.author_id
             ELSE initcap(lower(m.author_type)) || ' ' || m.author_id END || ': '
@@ -97,8 +97,8 @@ VIEW_SQL = f"""
             'author_id', m.author_id, 'body', m.body, 'attachment_uri', m.attachment_uri,
             'internal', m.internal)::text,
         m.internal, ('message:' || m.message_id) COLLATE "C"
-    FROM {CASE_MESSAGES} m
-    WHERE m.case_id IS NOT NULL
+    -- Through the case's conversation: messages are indexed by conversation, not by case.
+    FROM {CASE_LIST} c JOIN {CASE_MESSAGES} m ON m.conversation_id = c.conversation_id
     UNION ALL{_commerce_branch("x.customer_id = c.customer_id")}
     UNION ALL{_commerce_branch("x.order_id = c.order_id AND x.customer_id <> c.customer_id")}
 """
