@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, NoReturn
 
 from fastapi import Depends, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 
 from casetrail.projections.queries import ReadModel
@@ -30,12 +31,14 @@ class ReadOptions:
     clock: Callable[[], datetime] = field(default=utc_now)
 
 
-def get_read_model(request: Request) -> ReadModel:
+# Dependencies that do no I/O are async: FastAPI runs sync ones on a worker thread, a hop
+# that costs more than the work on the hot read paths (cached timelines).
+async def get_read_model(request: Request) -> ReadModel:
     read_model: ReadModel = request.app.state.read_model
     return read_model
 
 
-def get_read_options(request: Request) -> ReadOptions:
+async def get_read_options(request: Request) -> ReadOptions:
     options: ReadOptions = request.app.state.read_options
     return options
 
@@ -64,11 +67,11 @@ def parse_choices(
     return tuple(dict.fromkeys(items))
 
 
-def wait_for_position(*projections: str) -> Callable[..., None]:
+def wait_for_position(*projections: str) -> Callable[..., Awaitable[None]]:
     """A dependency: if the client sent a command's position back, wait (bounded) until
     ``projections`` have applied it. On timeout the answer says it is stale."""
 
-    def wait(
+    async def wait(
         read_model: ReadModelDep,
         options: ReadOptionsDep,
         response: Response,
@@ -86,7 +89,10 @@ def wait_for_position(*projections: str) -> Callable[..., None]:
         ] = None,
     ) -> None:
         wanted = max(header_position or 0, min_position or 0)
-        if wanted and not read_model.wait_for(wanted, projections, options.max_wait_seconds):
+        # Only a caller with a position waits, on a worker thread (the wait blocks).
+        if wanted and not await run_in_threadpool(
+            read_model.wait_for, wanted, projections, options.max_wait_seconds
+        ):
             response.headers[STALE_HEADER] = "true"
 
     return wait
