@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from casetrail.projections.postgres.catalog import VIEW_CLASSES
+from casetrail.projections.postgres.database import Database
+from casetrail.projections.postgres.rebuild import rebuild
 from tests.timeline.conftest import TimelineApiFactory
 from tests.timeline.context import fraud_alert, order, payment, record_context, shipment
 
@@ -70,3 +74,31 @@ def test_case_events_messages_and_context_in_time_order(timeline_api: TimelineAp
     assert by_kind["case_assigned"]["summary"] == "Assigned to agent-7 (manual)"
     assert by_kind["case_escalated"]["payload"]["level"] == 1
     assert {entry["source"] for entry in body["timeline"]} == {"case", "conversation", "commerce"}
+
+
+def test_the_timeline_follows_blue_green_rebuilds(timeline_api: TimelineApiFactory) -> None:
+    api = timeline_api(redis_url=None)
+    postgres = timeline_api(trino_url=None, redis_url=None)
+    case_id = api.open_case(order_id="ord-rebuild")
+    api.post(case_id, "Hello")
+    api.command("POST", f"/support/cases/{case_id}/escalations", json={"reason": "VIP"})
+    postgres.position = api.position
+    before = api.timeline(case_id).content
+    database = Database(api.database_url)
+
+    for _ in range(2):  # the second rebuild drops the first version's tables
+        for projection in VIEW_CLASSES:
+            rebuild(
+                projection,
+                app=api.desk,
+                datastore=database.datastore(pool_size=1),
+                connect=database.connect,
+            )
+
+    # Fresh variants (not cached): the view reads the new versions, in Trino and PostgreSQL.
+    via_trino = api.timeline(case_id, limit=199)
+    via_postgres = postgres.timeline(case_id, limit=199)
+    assert via_trino.headers["x-casetrail-timeline-source"] == "trino"
+    assert via_postgres.headers["x-casetrail-timeline-source"] == "postgres"
+    assert via_trino.json()["timeline"] == via_postgres.json()["timeline"]
+    assert via_trino.json()["timeline"] == json.loads(before)["timeline"]
