@@ -18,6 +18,7 @@ from casetrail.infra.case_event_relay import CaseEventRelay
 from casetrail.infra.commerce.wiring import CommerceWorker, open_customer_context
 from casetrail.infra.local_postgres import LocalPostgres, free_port, port_in_use
 from casetrail.infra.memory_store import MemoryFactory
+from casetrail.infra.privacy.analyst_views import prepare_analyst_views
 from casetrail.infra.privacy.keys import MemoryCustomerKeys, PostgresCustomerKeys
 from casetrail.infra.privacy.shredding import KeyCache, shredding
 from casetrail.infra.read_side import ReadSide, start_read_side
@@ -161,6 +162,8 @@ def runtime(settings: Settings, *, share_embedded: bool = False) -> Iterator[Run
             after_commit=invalidate_after_commit(timeline.invalidation),
         )
         timeline.prepare()
+        # After the read models and the timeline view: the masked views analysts query.
+        prepare_analyst_views(database_url)
         if settings.run_workers and settings.kafka_bootstrap_servers:
             relay = CaseEventRelay(desk, database_url, settings.kafka_bootstrap_servers, registry)
             workers.start("case-event-relay", relay.run)
