@@ -28,6 +28,7 @@ from casetrail.domain.conversation import Conversation
 from casetrail.domain.ticket import Ticket
 from casetrail.domain.values import Actor, AssignmentReason, AuthorType, Channel, Priority
 from casetrail.infra.bootstrap import build_postgres_desk, postgres_env
+from casetrail.infra.privacy.readable_log import ReadableSupportLog
 from casetrail.infra.read_side import build_supervisor, prepare_read_models
 from casetrail.infra.server_process import start_server
 from casetrail.infra.settings import Settings
@@ -36,7 +37,6 @@ from casetrail.projections.positions import PositionBoard
 from casetrail.projections.postgres.batches import catch_up
 from casetrail.projections.postgres.database import Database
 from casetrail.projections.postgres.library_runner import (
-    SupportLog,
     one_event_projection,
     view_class,
 )
@@ -49,6 +49,8 @@ from casetrail.projections.queries import (
     CaseQuery,
     CaseSort,
 )
+from casetrail.read_api.principals import Role
+from casetrail.read_api.tokens import TokenPolicy, mint_token
 
 BENCH = Actor(subject="bench", role="AGENT")
 BATCH_SIZE = Settings().projection_batch_size
@@ -126,7 +128,7 @@ def library_runner_rate(database_url: str, settings: Settings, events: int) -> f
     del env["APPLICATION_RECORDER_TOPIC"]  # it only reads the log
     started = time.perf_counter()
     with ProjectionRunner(
-        application_class=SupportLog,
+        application_class=ReadableSupportLog,  # decrypts personal fields
         projection_class=one_event_projection(CASE_LIST, 99),
         view_class=view_class(CASE_LIST),
         env=env,
@@ -416,9 +418,16 @@ def list_figures(context: BenchContext, cases: int, repeats: int = 60) -> list[F
         direct = measure(lambda params: read_model.list_cases(as_query(params)) and None, repeats)
     finally:
         read_model.close()
-    server = start_server(context.work_dir / "case-list", database_url)
+    server = start_server(
+        context.work_dir / "case-list",
+        database_url,
+        extra_env={"CASETRAIL_RATE_LIMIT_PER_MINUTE": "1000000"},  # not what is measured
+    )
+    token = mint_token(TokenPolicy(), role=Role.SUPERVISOR, subject="bench", now=datetime.now(UTC))
     try:
-        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+        with httpx.Client(
+            base_url=server.base_url, timeout=30, headers={"Authorization": f"Bearer {token}"}
+        ) as client:
             progress("over HTTP")
 
             def call(params: dict[str, Any]) -> None:

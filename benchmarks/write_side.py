@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -25,6 +26,8 @@ from casetrail.domain.values import Actor, AuthorType
 from casetrail.infra.bootstrap import build_postgres_desk
 from casetrail.infra.server_process import start_server
 from casetrail.infra.settings import Settings
+from casetrail.read_api.principals import Role
+from casetrail.read_api.tokens import TokenPolicy, mint_token
 
 BENCH_ACTOR = Actor(subject="bench", role="AGENT")
 EVENT_LIKE_ROW = b'{"customer_id":"cust-1","subject":"Parcel never arrived"}' * 5
@@ -133,9 +136,19 @@ def wrk() -> str:
     return found
 
 
+# One client at full speed: far past any sensible rate limit, which is not what is measured.
+UNLIMITED = {"CASETRAIL_RATE_LIMIT_PER_MINUTE": "1000000"}
+
+
+def bench_token() -> str:
+    """A supervisor's development token: every case is theirs, so no case check is measured."""
+    return mint_token(TokenPolicy(), role=Role.SUPERVISOR, subject="bench", now=datetime.now(UTC))
+
+
 WRK_SCRIPT = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %s"
 local cases = {%s}
 local n = 0
 request = function()
@@ -160,7 +173,8 @@ def http_load(
 ) -> Run:
     """A bounded load on loopback: ``concurrency`` connections for ``seconds`` seconds."""
     script = work_dir / f"load-{concurrency}-{len(case_ids)}.lua"
-    script.write_text(WRK_SCRIPT % ", ".join(f'"{case_id}"' for case_id in case_ids))
+    cases = ", ".join(f'"{case_id}"' for case_id in case_ids)
+    script.write_text(WRK_SCRIPT % (bench_token(), cases))
     out = subprocess.run(
         [
             wrk(),
@@ -197,13 +211,15 @@ def http_rates(
         work_dir / f"http-{concurrency}",
         database_url,
         extra_args=("--no-workers",),
-        extra_env={"CASETRAIL_DATABASE_POOL_SIZE": str(concurrency + 4)},
+        extra_env={"CASETRAIL_DATABASE_POOL_SIZE": str(concurrency + 4), **UNLIMITED},
     )
     try:
         opens = http_load(server.base_url, concurrency, seconds, [], work_dir)
         case_ids = [
             httpx.post(
-                f"{server.base_url}/support/cases", json={"customer_id": "c", "subject": "s"}
+                f"{server.base_url}/support/cases",
+                json={"customer_id": "c", "subject": "s"},
+                headers={"Authorization": f"Bearer {bench_token()}"},
             ).json()["id"]
             for _ in range(50)
         ]

@@ -19,6 +19,7 @@ from casetrail.infra.commerce.postgres_store import PostgresContextStore
 from casetrail.infra.local_postgres import free_port
 from casetrail.read_api.app import create_app
 from tests.consumers.fakes import MemoryDeadLetters, at, order_event
+from tests.fixtures.auth import supervisor_headers
 
 pytestmark = pytest.mark.integration
 
@@ -87,7 +88,7 @@ def context_api(database_url: str, memory_desk: SupportDesk) -> Iterator[TestCli
     reader = PostgresCustomerContext(database_url)
     reader.open()
     app = create_app(memory_desk, customer_context=reader)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, headers=supervisor_headers()) as client:
         yield client
     reader.close()
 
@@ -153,7 +154,8 @@ def test_an_unreachable_database_is_a_503_problem(memory_desk: SupportDesk) -> N
     reader = PostgresCustomerContext(f"postgresql://postgres@127.0.0.1:{free_port()}/x", timeout=1)
     reader.open()
     try:
-        with TestClient(create_app(memory_desk, customer_context=reader)) as client:
+        app = create_app(memory_desk, customer_context=reader)
+        with TestClient(app, headers=supervisor_headers()) as client:
             response = client.get("/support/customers/cust-1/context")
     finally:
         reader.close()
@@ -162,7 +164,7 @@ def test_an_unreachable_database_is_a_503_problem(memory_desk: SupportDesk) -> N
 
 
 def test_without_a_context_source_the_endpoint_says_so(memory_desk: SupportDesk) -> None:
-    with TestClient(create_app(memory_desk)) as client:
+    with TestClient(create_app(memory_desk), headers=supervisor_headers()) as client:
         response = client.get("/support/customers/cust-1/context")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"

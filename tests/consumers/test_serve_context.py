@@ -11,6 +11,7 @@ from casetrail.infra.server_process import start_server
 from casetrail.infra.settings import Settings
 from tests.consumers.fakes import at, order_event
 from tests.consumers.kafka_helpers import message, produce, wait_until
+from tests.fixtures.auth import supervisor_headers
 
 pytestmark = pytest.mark.stack
 
@@ -30,7 +31,7 @@ def test_serve_consumes_commerce_events_and_serves_the_context(
     )
     try:
         context_url = f"{server.base_url}/support/customers/cust-7/context"
-        assert httpx.get(context_url).json()["orders"] == []
+        assert httpx.get(context_url, headers=supervisor_headers()).json()["orders"] == []
         produce(
             commerce_settings,
             [
@@ -57,13 +58,17 @@ def test_serve_consumes_commerce_events_and_serves_the_context(
         )
         wait_until(
             lambda: (
-                bool(httpx.get(context_url).json()["orders"][0:1])
-                and bool(httpx.get(context_url).json()["orders"][0]["shipments"])
+                bool(httpx.get(context_url, headers=supervisor_headers()).json()["orders"][0:1])
+                and bool(
+                    httpx.get(context_url, headers=supervisor_headers()).json()["orders"][0][
+                        "shipments"
+                    ]
+                )
             ),
             60,
             "the context to show the order and its shipment",
         )
-        [order] = httpx.get(context_url).json()["orders"]
+        [order] = httpx.get(context_url, headers=supervisor_headers()).json()["orders"]
         assert (order["order_id"], order["status"]) == ("ord-7", "shipped")
         assert order["shipments"][0]["tracking_number"] == "3SABCD1234567"
         metrics = httpx.get(f"{server.base_url}/metrics").text

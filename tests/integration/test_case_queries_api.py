@@ -14,6 +14,7 @@ from casetrail.commands.desk import SupportDesk
 from casetrail.infra.read_side import ReadSide
 from casetrail.read_api.app import create_app
 from casetrail.read_api.query_deps import MIN_POSITION_HEADER, STALE_HEADER, ReadOptions
+from tests.fixtures.auth import supervisor_headers
 
 pytestmark = pytest.mark.integration
 
@@ -330,7 +331,7 @@ def test_a_position_not_reached_in_time_answers_stale(
         read_model=read_side.read_model,
         read_options=ReadOptions(max_wait_seconds=0.1),
     )
-    with TestClient(app) as api:
+    with TestClient(app, headers=supervisor_headers()) as api:
         response = api.get("/support/cases", headers={MIN_POSITION_HEADER: str(10**12)})
     assert response.status_code == 200
     assert response.headers[STALE_HEADER] == "true"

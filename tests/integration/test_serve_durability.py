@@ -12,14 +12,17 @@ import pytest
 
 from casetrail.infra.bootstrap import embedded_postgres
 from casetrail.infra.server_process import start_server
+from tests.fixtures.auth import supervisor_headers
 
 pytestmark = pytest.mark.integration
+
+UNLIMITED = {"CASETRAIL_RATE_LIMIT_PER_MINUTE": "1000000"}
 
 
 def hammer(
     base_url: str, stop: threading.Event, acknowledged: list[str], failures: list[str]
 ) -> None:
-    with httpx.Client(base_url=base_url, timeout=5) as client:
+    with httpx.Client(base_url=base_url, timeout=5, headers=supervisor_headers()) as client:
         n = 0
         while not stop.is_set():
             n += 1
@@ -37,7 +40,8 @@ def hammer(
 
 
 def test_kill_9_loses_no_acknowledged_case(tmp_path: Path, database_url: str) -> None:
-    server = start_server(tmp_path, database_url)
+    # Eight clients as fast as they can: far past any sensible rate limit, on purpose.
+    server = start_server(tmp_path, database_url, extra_env=UNLIMITED)
     stop = threading.Event()
     acknowledged: list[str] = []
     failures: list[str] = []
@@ -67,9 +71,11 @@ def test_kill_9_loses_no_acknowledged_case(tmp_path: Path, database_url: str) ->
         }
     assert set(acknowledged) <= stored
     # Anything recorded beyond the acknowledged ones is whole: a readable, complete case.
-    restarted = start_server(tmp_path, database_url)
+    restarted = start_server(tmp_path, database_url, extra_env=UNLIMITED)
     try:
-        with httpx.Client(base_url=restarted.base_url, timeout=5) as client:
+        with httpx.Client(
+            base_url=restarted.base_url, timeout=5, headers=supervisor_headers()
+        ) as client:
             for case_id in stored:
                 case = client.get(f"/support/cases/{case_id}")
                 assert case.status_code == 200
@@ -81,13 +87,18 @@ def test_kill_9_loses_no_acknowledged_case(tmp_path: Path, database_url: str) ->
 def test_embedded_default_starts_reuses_its_data_and_stops_cleanly(tmp_path: Path) -> None:
     server = start_server(tmp_path)
     case_id = httpx.post(
-        f"{server.base_url}/support/cases", json={"customer_id": "c", "subject": "Embedded"}
+        f"{server.base_url}/support/cases",
+        json={"customer_id": "c", "subject": "Embedded"},
+        headers=supervisor_headers(),
     ).json()["id"]
     server.kill_hard()  # the embedded PostgreSQL outlives a crashed server...
     again = start_server(tmp_path)  # ...and the next start picks it up, data intact
     try:
         assert (
-            httpx.get(f"{again.base_url}/support/cases/{case_id}").json()["subject"] == "Embedded"
+            httpx.get(
+                f"{again.base_url}/support/cases/{case_id}", headers=supervisor_headers()
+            ).json()["subject"]
+            == "Embedded"
         )
     finally:
         assert again.stop() == 0

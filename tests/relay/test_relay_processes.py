@@ -20,6 +20,7 @@ from casetrail.commands.messages import CommandContext, OpenCase
 from casetrail.domain.values import Actor
 from casetrail.infra.server_process import start_server
 from casetrail.infra.stack.stack import Stack
+from tests.fixtures.auth import supervisor_headers
 from tests.relay.conftest import consuming, receive
 
 pytestmark = pytest.mark.stack
@@ -96,6 +97,7 @@ def test_serve_publishes_when_kafka_is_configured_and_kcat_reads_it(
         case = httpx.post(
             f"{server.base_url}/support/cases",
             json={"customer_id": "cust-kcat", "subject": "Seen by kcat"},
+            headers=supervisor_headers(),
         ).json()
         found = None
         deadline = time.monotonic() + 60

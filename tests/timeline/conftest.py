@@ -26,6 +26,7 @@ from casetrail.projections.queries import ReadModel
 from casetrail.projections.timeline import TIMELINE_PROJECTIONS
 from casetrail.read_api.app import create_app
 from casetrail.read_api.query_deps import MIN_POSITION_HEADER, ReadOptions
+from tests.fixtures.auth import supervisor_headers, unlimited
 
 # Nothing listens here (ports below 1024 are not handed out to tests): an engine that is down.
 CLOSED_PORT_URL = "http://127.0.0.1:9"
@@ -130,8 +131,11 @@ def timeline_api(
                 read_options=ReadOptions(max_wait_seconds=10.0),
                 metrics_registry=registry,
                 case_timeline=side.service(read_side.read_model, max_wait_seconds=10.0),
+                authentication=unlimited(),
             )
-            client = cleanup.enter_context(TestClient(app, raise_server_exceptions=False))
+            client = cleanup.enter_context(
+                TestClient(app, raise_server_exceptions=False, headers=supervisor_headers())
+            )
             return TimelineApi(
                 client, desk, side, registry, database_url, schema, read_side.read_model
             )

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from casetrail.infra.stack import Stack
+from tests.fixtures.auth import supervisor_headers
 from tests.timeline.conftest import (
     CLOSED_PORT_URL,
     CLOSED_REDIS_URL,
@@ -152,7 +153,9 @@ def test_concurrent_misses_for_one_timeline_run_one_trino_query(
 
     async def many() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=api.client.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://api", headers=supervisor_headers()
+        ) as client:
             return await asyncio.gather(*(client.get(url) for _ in range(concurrent)))
 
     responses = asyncio.run(many())

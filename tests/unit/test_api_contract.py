@@ -282,7 +282,8 @@ def test_history_is_the_audit_trail(api: TestClient) -> None:
         "to_status": "on_hold",
         "reason": "waiting for carrier",
     }
-    assert items[1]["actor"] == {"subject": "anonymous", "role": "AGENT"}
+    # The actor comes from the access token the contract tests send.
+    assert items[1]["actor"] == {"subject": "supervisor-1", "role": "SUPERVISOR"}
 
 
 def test_operations_endpoints(api: TestClient) -> None:

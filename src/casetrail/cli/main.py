@@ -7,10 +7,12 @@ from casetrail.cli.asyncapi import asyncapi
 from casetrail.cli.change_capture import change_capture
 from casetrail.cli.commerce import commerce_schemas, generate_commerce, ingest
 from casetrail.cli.consume import consume
+from casetrail.cli.customers import customers
 from casetrail.cli.projections import project, projections
 from casetrail.cli.relay import relay
 from casetrail.cli.serve import serve
 from casetrail.cli.stack import stack
+from casetrail.cli.token import token
 
 
 @click.group()
@@ -30,3 +32,5 @@ main.add_command(consume)
 main.add_command(ingest)
 main.add_command(generate_commerce)
 main.add_command(commerce_schemas)
+main.add_command(token)
+main.add_command(customers)

@@ -8,6 +8,7 @@ from types import FrameType
 import click
 import uvicorn
 
+from casetrail.infra.authentication import build_authentication
 from casetrail.infra.bootstrap import runtime
 from casetrail.infra.local_postgres import LocalPostgresError, port_in_use
 from casetrail.infra.readiness import postgres_check, projections_check
@@ -72,6 +73,7 @@ def serve(host: str | None, port: int | None, no_workers: bool) -> None:
                 benchmark_read=(
                     running.timeline.benchmark_read() if settings.timeline_benchmark_route else None
                 ),
+                authentication=build_authentication(settings),
             )
             uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     except LocalPostgresError as error:

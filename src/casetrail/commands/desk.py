@@ -18,6 +18,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, AggregateEvent, DomainEventProtocol
+from eventsourcing.persistence import Mapper
 from eventsourcing.utils import Environment
 
 from casetrail.commands.case_numbers import CaseNumberBlocks
@@ -64,7 +65,11 @@ class SupportDesk(Application[UUID]):
         clock: Clock,
         new_id: IdSource,
         max_commands_per_commit: int = 256,
+        wrap_mapper: Callable[[Mapper[UUID]], Mapper[UUID]] | None = None,
     ) -> None:
+        # How stored events are encoded is the event store's business (e.g. encrypting
+        # personal fields); the desk only passes the wrapper on to the mapper it builds.
+        self._wrap_mapper = wrap_mapper
         super().__init__(env)
         if not isinstance(self.recorder, SupportRecorder):
             raise TypeError("the support desk needs a recorder that keeps idempotency records")
@@ -80,6 +85,10 @@ class SupportDesk(Application[UUID]):
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         # Configuration comes only from the settings object, never from os.environ.
         return Environment(name, dict(env or {}))
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        mapper = super().construct_mapper()
+        return self._wrap_mapper(mapper) if self._wrap_mapper is not None else mapper
 
     def close(self) -> None:
         self.committer.close()

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
         if (
             self.environment is Environment.PRODUCTION
             and self.jwt_secret.get_secret_value() == "casetrail-development-secret-change-me"
+            # With an identity provider's JWKS the shared secret is never used.
+            and self.jwt_jwks_url is None
         ):
             raise ValueError("CASETRAIL_JWT_SECRET must be set outside development")
         return self
@@ -122,3 +124,20 @@ class Settings(BaseSettings):
     # Adds GET /_benchmark/redis-constant (one Redis GET through the same HTTP stack), the
     # ceiling the timeline benchmark compares cached answers with. Off outside benchmarks.
     timeline_benchmark_route: bool = False
+
+    # authentication and privacy
+    # Bearer tokens are checked against CASETRAIL_JWT_SECRET (HMAC) or, when this is set, the
+    # identity provider's signing keys from its JWKS URL; issuer and audience must match, and
+    # expiry is allowed this much clock skew.
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str = Field(default="casetrail-dev", min_length=1)
+    jwt_audience: str = Field(default="casetrail", min_length=1)
+    jwt_leeway_seconds: float = Field(default=30.0, ge=0, le=300)
+    # Requests per client (token subject) per minute; per role overrides, e.g. as JSON
+    # CASETRAIL_RATE_LIMIT_PER_ROLE='{"SERVICE": 600}'. Counted in Redis when
+    # CASETRAIL_REDIS_URL is set (shared by every server), else in each process's memory.
+    rate_limit_per_minute: int = Field(default=120, ge=1, le=1_000_000)
+    rate_limit_per_role: dict[str, int] = Field(default_factory=dict)
+    # Per-customer keys (crypto-shredding) are cached this long by each process: another
+    # process's erasure takes effect in it within this time (the erasing process's at once).
+    privacy_key_cache_seconds: float = Field(default=30.0, ge=0, le=3600)

@@ -123,6 +123,11 @@ def _matches(row: CaseRow, wanted: CaseFilter) -> bool:
         return False
     if wanted.unassigned and row.assignee_id is not None:
         return False
+    if wanted.visible_to_agent is not None and row.assignee_id not in (
+        None,
+        wanted.visible_to_agent,
+    ):
+        return False
     if not set(wanted.tags) <= set(row.tags):
         return False
     if not _within(row.created_at, wanted.created_after, wanted.created_before):

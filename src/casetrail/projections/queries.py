@@ -49,6 +49,8 @@ class CaseFilter:
     customer_id: str | None = None
     assignee_id: str | None = None
     unassigned: bool = False
+    # An agent's view: cases assigned to them or to no one (access control, not a filter).
+    visible_to_agent: str | None = None
     tags: tuple[str, ...] = ()  # every one of them
     created_after: datetime | None = None
     created_before: datetime | None = None

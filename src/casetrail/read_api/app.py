@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from casetrail import __version__
 from casetrail.commands.desk import SupportDesk
+from casetrail.commands.erasure import CustomerErasure
 from casetrail.projections.commerce_context import CustomerContextReader
 from casetrail.projections.in_process import InProcessReadModel
 from casetrail.projections.queries import ReadModel
@@ -20,7 +21,9 @@ from casetrail.read_api import (
     routes_customer_context,
     routes_customers,
     routes_health,
+    routes_privacy,
 )
+from casetrail.read_api.authentication import Authentication, RateLimitHeaders
 from casetrail.read_api.body_limit import BodySizeLimit
 from casetrail.read_api.case_timeline import CaseTimelineService
 from casetrail.read_api.problems import install_problem_handlers
@@ -40,9 +43,15 @@ def create_app(
     customer_context: CustomerContextReader | None = None,
     case_timeline: CaseTimelineService | None = None,
     benchmark_read: RawRead | None = None,
+    authentication: Authentication | None = None,
+    erasure: CustomerErasure | None = None,
 ) -> FastAPI:
     """Without a ``read_model``, queries fold the desk's events in this process's memory
-    (for the in-memory event store of tests and demos; production wires PostgreSQL's)."""
+    (for the in-memory event store of tests and demos; production wires PostgreSQL's).
+
+    Without ``authentication``, tokens signed with the development secret are accepted and
+    rate limits are counted in memory (tests and demos); ``casetrail serve`` always passes
+    the one its settings describe."""
     app = FastAPI(
         title="casetrail",
         version=__version__,
@@ -56,6 +65,8 @@ def create_app(
     app.state.read_options = read_options or ReadOptions()
     app.state.customer_context = customer_context
     app.state.case_timeline = case_timeline
+    app.state.authentication = authentication or Authentication()
+    app.state.erasure = erasure
     install_problem_handlers(app)
     app.add_middleware(RequestMetrics, registry=registry)
     app.include_router(routes_health.router)
@@ -64,8 +75,10 @@ def create_app(
     app.include_router(routes_customers.router)
     app.include_router(routes_customer_context.router)
     app.include_router(routes_agents.router)
+    app.include_router(routes_privacy.router)
     if benchmark_read is not None:
         app.state.benchmark_read = benchmark_read
         app.include_router(routes_benchmark.router)
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(BodySizeLimit)
     return app

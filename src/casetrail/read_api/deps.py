@@ -10,9 +10,14 @@ from fastapi import Depends, Header, Request
 from casetrail.commands.desk import SupportDesk
 from casetrail.commands.messages import CommandContext
 from casetrail.domain.values import Actor
+from casetrail.read_api.authentication import authenticated
+from casetrail.read_api.principals import Principal
 from casetrail.read_api.problems import ApiProblem
 
-ANONYMOUS = Actor(subject="anonymous", role="AGENT")
+# The verified caller. Routers put ``Depends(authenticated)`` (or a role alias from
+# ``permissions``) in their dependencies; FastAPI verifies the token once per request.
+CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
+Authenticated = Depends(authenticated)
 
 
 def get_desk(request: Request) -> SupportDesk:
@@ -20,8 +25,9 @@ def get_desk(request: Request) -> SupportDesk:
     return desk
 
 
-def current_actor() -> Actor:
-    return ANONYMOUS
+def current_actor(principal: CurrentPrincipal) -> Actor:
+    """Who the event store records as having issued a command: the token's subject and role."""
+    return principal.actor
 
 
 def parse_if_match(value: str | None) -> int | None:

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from casetrail.commands.erasure import CustomerErased
 from casetrail.commands.results import (
     CaseNotFound,
     IdempotencyKeyReused,
@@ -30,12 +31,20 @@ logger = logging.getLogger(__name__)
 class ApiProblem(Exception):
     """Raised by routes for errors that are neither validation nor domain errors."""
 
-    def __init__(self, status: int, slug: str, title: str, detail: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail or title)
         self.status = status
         self.slug = slug
         self.title = title
         self.detail = detail
+        self.headers = headers
 
 
 def problem_response(
@@ -105,7 +114,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiProblem)
     async def api_problem(request: Request, error: ApiProblem) -> JSONResponse:
-        return problem_response(request, error.status, error.slug, error.title, error.detail)
+        return problem_response(
+            request, error.status, error.slug, error.title, error.detail, headers=error.headers
+        )
 
     @app.exception_handler(CaseNotFound)
     async def case_not_found(request: Request, error: CaseNotFound) -> JSONResponse:
@@ -151,6 +162,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         }.get(type(error), "rule-broken")
         return problem_response(
             request, 409, slug, "The case does not allow this", str(error), current_status=current
+        )
+
+    @app.exception_handler(CustomerErased)
+    async def customer_erased(request: Request, error: CustomerErased) -> JSONResponse:
+        return problem_response(
+            request, 409, "customer-erased", "The customer's data has been erased", str(error)
         )
 
     @app.exception_handler(OperationalError)

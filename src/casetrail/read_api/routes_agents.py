@@ -9,6 +9,10 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from casetrail.domain.values import CaseStatus, Priority
 from casetrail.projections.queries import CASE_LIST, AgentWorkload
+from casetrail.read_api.audience import shown
+from casetrail.read_api.deps import Authenticated
+from casetrail.read_api.permissions import READS_INTERNALS, ReadsInternals, forbidden
+from casetrail.read_api.principals import Role
 from casetrail.read_api.query_deps import (
     ReadModelDep,
     ReadOptionsDep,
@@ -19,22 +23,27 @@ from casetrail.read_api.query_schemas import AgentWorkloadRead, PriorityCounts, 
 from casetrail.read_api.routes_cases import PROBLEMS
 from casetrail.read_api.schemas import MAX_ID
 
-router = APIRouter(prefix="/support/agents", tags=["agents"], responses=PROBLEMS)
+router = APIRouter(
+    prefix="/support/agents", tags=["agents"], responses=PROBLEMS, dependencies=[Authenticated]
+)
 
 
 @router.get(
     "/{agent_id}/workload",
     response_model=AgentWorkloadRead,
-    dependencies=[Depends(wait_for_position(CASE_LIST))],
+    dependencies=[READS_INTERNALS, Depends(wait_for_position(CASE_LIST))],
 )
 def agent_workload(
     agent_id: Annotated[str, Path(min_length=1, max_length=MAX_ID)],
+    principal: ReadsInternals,
     read_model: ReadModelDep,
     options: ReadOptionsDep,
     timezone: Annotated[
         str, Query(max_length=64, description='IANA time zone that "today" is counted in.')
     ] = "UTC",
 ) -> AgentWorkloadRead:
+    if principal.role is Role.AGENT and agent_id != principal.subject:
+        raise forbidden("agents see their own workload; supervisors see anyone's")
     zone = _zone(timezone)
     now = options.clock().astimezone(zone)
     day_started_at = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -47,13 +56,16 @@ def agent_workload(
         open=counts[CaseStatus.OPEN],
         pending=counts[CaseStatus.PENDING_CUSTOMER],
         on_hold=counts[CaseStatus.ON_HOLD],
-        oldest_waiting=WaitingCase(
-            id=oldest.id,
-            case_number=oldest.case_number,
-            subject=oldest.subject,
-            priority=Priority(oldest.priority),
-            status=CaseStatus(oldest.status),
-            waiting_since=oldest.waiting_since,
+        oldest_waiting=shown(
+            principal,
+            WaitingCase(
+                id=oldest.id,
+                case_number=oldest.case_number,
+                subject=oldest.subject,
+                priority=Priority(oldest.priority),
+                status=CaseStatus(oldest.status),
+                waiting_since=oldest.waiting_since,
+            ),
         )
         if oldest is not None and oldest.waiting_since is not None
         else None,

@@ -7,12 +7,15 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request, Response
 
+from casetrail.read_api.deps import Authenticated
+
 # Reads one key from the answer cache's Redis.
 RawRead = Callable[[str], Awaitable[bytes | None]]
 
 CONSTANT_KEY = "casetrail:benchmark:constant"
 
-router = APIRouter(include_in_schema=False)
+# Authenticated like the timeline it is compared with, so both pay for the token check.
+router = APIRouter(include_in_schema=False, dependencies=[Authenticated])
 
 
 @router.get("/_benchmark/redis-constant")

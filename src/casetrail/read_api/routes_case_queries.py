@@ -15,6 +15,7 @@ from pydantic import AwareDatetime
 
 from casetrail.projections.queries import CASE_LIST, CASE_MESSAGES, CaseFilter
 from casetrail.projections.queries import CasePage as RowPage
+from casetrail.read_api.audience import shown, shown_messages
 from casetrail.read_api.case_list_params import (
     IdParam,
     PageParams,
@@ -33,7 +34,15 @@ from casetrail.read_api.cursors import (
     decode_cursor,
     encode_cursor,
 )
-from casetrail.read_api.deps import Desk
+from casetrail.read_api.deps import Authenticated, Desk
+from casetrail.read_api.permissions import (
+    READS_CASES,
+    VISIBLE_CASE,
+    ReadsCases,
+    forbidden,
+    own_customer,
+)
+from casetrail.read_api.principals import Principal, Role
 from casetrail.read_api.query_deps import (
     STALE_HEADER,
     ReadModelDep,
@@ -46,7 +55,9 @@ from casetrail.read_api.schemas import CaseRead, MessagePage
 from casetrail.read_api.timeline_deps import Timeline, case_with_timeline, get_case_timeline
 from casetrail.read_api.timeline_schemas import CaseWithTimeline
 
-router = APIRouter(prefix="/support/cases", tags=["cases"], responses=PROBLEMS)
+router = APIRouter(
+    prefix="/support/cases", tags=["cases"], responses=PROBLEMS, dependencies=[Authenticated]
+)
 
 CaseListFresh = Depends(wait_for_position(CASE_LIST))
 MessagesFresh = Depends(wait_for_position(CASE_MESSAGES, CASE_LIST))
@@ -56,11 +67,12 @@ MessagesFresh = Depends(wait_for_position(CASE_MESSAGES, CASE_LIST))
     "",
     response_model=CasePage,
     response_model_exclude_unset=True,
-    dependencies=[CaseListFresh],
+    dependencies=[READS_CASES, CaseListFresh],
     summary="List cases: filters, sorts, cursor pagination, partial responses",
 )
 def list_cases(
     read_model: ReadModelDep,
+    principal: ReadsCases,
     wanted: Annotated[CaseFilter, Depends(case_filter)],
     page: Annotated[PageParams, Depends()],
     customer_id: IdParam = None,
@@ -71,24 +83,43 @@ def list_cases(
     if agent_id is not None and wanted.unassigned:
         invalid_parameter("unassigned", "unassigned=true and agent_id exclude each other")
     wanted = replace(wanted, customer_id=customer_id, assignee_id=agent_id)
-    return case_page(read_model, wanted, page)
+    return case_page(read_model, wanted, page, principal)
 
 
-def case_page(read_model: ReadModelDep, wanted: CaseFilter, page: PageParams) -> CasePage:
+def visible_to(principal: Principal, wanted: CaseFilter) -> CaseFilter:
+    """Narrow a list query to the cases the caller may see."""
+    if principal.role is Role.CUSTOMER:
+        if wanted.customer_id is not None:
+            own_customer(principal, wanted.customer_id)
+        return replace(wanted, customer_id=principal.customer_id)
+    if principal.role is Role.AGENT:
+        return replace(wanted, visible_to_agent=principal.subject)
+    return wanted
+
+
+def case_page(
+    read_model: ReadModelDep, wanted: CaseFilter, page: PageParams, principal: Principal
+) -> CasePage:
+    wanted = visible_to(principal, wanted)
     found: RowPage = read_model.list_cases(page.query(wanted))
     next_cursor = None
     if found.next_key is not None:
         next_cursor = encode_cursor("cases", scope(wanted, page.sort), cursor_key(found.next_key))
     return CasePage(
-        items=[case_list_item(row, page.fields) for row in found.rows],
+        items=[shown(principal, case_list_item(row, page.fields)) for row in found.rows],
         next_cursor=next_cursor,
         limit=page.limit,
     )
 
 
-@router.get("/{case_id}", response_model=CaseRead | CaseWithTimeline, dependencies=[CaseListFresh])
+@router.get(
+    "/{case_id}",
+    response_model=CaseRead | CaseWithTimeline,
+    dependencies=[READS_CASES, VISIBLE_CASE, CaseListFresh],
+)
 async def get_case(
     case_id: UUID,
+    principal: ReadsCases,
     read_model: ReadModelDep,
     desk: Desk,
     request: Request,
@@ -100,11 +131,15 @@ async def get_case(
     ] = None,
 ) -> CaseRead | Response:
     if timeline.include:
+        if principal.role in (Role.ANALYST, Role.CUSTOMER):
+            # Cached answers are the staff's view; analysts have the masked Trino views.
+            raise forbidden("the timeline is for support staff and services")
         if as_of is not None:
             invalid_parameter("includeTimeline", "the timeline cannot be combined with as_of")
         service = get_case_timeline(request)
         return await case_with_timeline(service, case_id, timeline, read_model, desk)
-    return await run_in_threadpool(case_now, case_id, read_model, desk, response, as_of)
+    case = await run_in_threadpool(case_now, case_id, read_model, desk, response, as_of)
+    return shown(principal, case)
 
 
 def case_now(
@@ -128,9 +163,14 @@ def case_now(
     return case_read_from_row(row)
 
 
-@router.get("/{case_id}/messages", response_model=MessagePage, dependencies=[MessagesFresh])
+@router.get(
+    "/{case_id}/messages",
+    response_model=MessagePage,
+    dependencies=[READS_CASES, VISIBLE_CASE, MessagesFresh],
+)
 def list_messages(
     case_id: UUID,
+    principal: ReadsCases,
     read_model: ReadModelDep,
     desk: Desk,
     response: Response,
@@ -144,11 +184,12 @@ def list_messages(
         desk.get_case(case_id)  # 404 if there is no such case
         response.headers[STALE_HEADER] = "true"  # the case is not projected yet
     rows = read_model.messages(case_id, after, limit + 1)
-    items = [message_read_from_row(case_id, row) for row in rows[:limit]]
+    page = [message_read_from_row(case_id, row) for row in rows[:limit]]
     next_cursor = (
-        encode_cursor("messages", str(case_id), [items[-1].position]) if len(rows) > limit else None
+        encode_cursor("messages", str(case_id), [page[-1].position]) if len(rows) > limit else None
     )
-    return MessagePage(items=items, next_cursor=next_cursor)
+    # Notes are dropped after paging, so a page for customers may hold fewer than `limit`.
+    return MessagePage(items=shown_messages(principal, page), next_cursor=next_cursor)
 
 
 def _message_position(cursor: str, case_id: UUID) -> int:

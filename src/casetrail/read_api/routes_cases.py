@@ -19,8 +19,20 @@ from casetrail.commands.messages import (
 )
 from casetrail.commands.results import CommandResult
 from casetrail.domain.ticket import Ticket
-from casetrail.domain.values import CaseStatus
-from casetrail.read_api.deps import Context, Desk
+from casetrail.domain.values import AuthorType, CaseStatus
+from casetrail.read_api.audience import shown_history
+from casetrail.read_api.deps import Authenticated, Context, Desk
+from casetrail.read_api.permissions import (
+    MANAGES_CASES,
+    READS_INTERNALS,
+    VISIBLE_CASE,
+    WORKS_CASES,
+    WRITES_CASES,
+    ReadsInternals,
+    WritesCases,
+    forbidden,
+)
+from casetrail.read_api.principals import Principal, Role
 from casetrail.read_api.schemas import (
     ActorRead,
     Assignment,
@@ -42,10 +54,12 @@ POSITION_HEADER = "X-Casetrail-Position"
 
 PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}}
-    for code in (400, 404, 409, 413, 422, 503)
+    for code in (400, 401, 403, 404, 409, 413, 422, 429, 503)
 }
 
-router = APIRouter(prefix="/support/cases", tags=["cases"], responses=PROBLEMS)
+router = APIRouter(
+    prefix="/support/cases", tags=["cases"], responses=PROBLEMS, dependencies=[Authenticated]
+)
 
 
 def case_read(ticket: Ticket) -> CaseRead:
@@ -80,7 +94,11 @@ def describe(response: Response, result: CommandResult) -> None:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseOpened)
-def open_case(body: CaseCreate, desk: Desk, context: Context, response: Response) -> CaseOpened:
+def open_case(
+    body: CaseCreate, desk: Desk, context: Context, response: Response, principal: WritesCases
+) -> CaseOpened:
+    if principal.role is Role.CUSTOMER and body.customer_id != principal.customer_id:
+        raise forbidden("customers open cases for themselves only")
     result = desk.open_case(
         OpenCase(
             customer_id=body.customer_id,
@@ -102,30 +120,45 @@ def open_case(body: CaseCreate, desk: Desk, context: Context, response: Response
     )
 
 
-@router.get("/{case_id}/history", response_model=CaseHistory)
-def case_history(case_id: UUID, desk: Desk) -> CaseHistory:
+@router.get(
+    "/{case_id}/history", response_model=CaseHistory, dependencies=[READS_INTERNALS, VISIBLE_CASE]
+)
+def case_history(case_id: UUID, desk: Desk, principal: ReadsInternals) -> CaseHistory:
     return CaseHistory(
         case_id=case_id,
-        items=[
-            HistoryEntryRead(
-                stream=entry.stream,
-                version=entry.version,
-                type=entry.type,
-                at=entry.at,
-                actor=ActorRead(subject=entry.actor_subject, role=entry.actor_role),
-                data=entry.data,
-            )
-            for entry in desk.case_history(case_id)
-        ],
+        items=shown_history(
+            principal,
+            [
+                HistoryEntryRead(
+                    stream=entry.stream,
+                    version=entry.version,
+                    type=entry.type,
+                    at=entry.at,
+                    actor=ActorRead(subject=entry.actor_subject, role=entry.actor_role),
+                    data=entry.data,
+                )
+                for entry in desk.case_history(case_id)
+            ],
+        ),
     )
 
 
 @router.post(
-    "/{case_id}/messages", status_code=status.HTTP_201_CREATED, response_model=MessagePosted
+    "/{case_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MessagePosted,
+    dependencies=[WRITES_CASES, VISIBLE_CASE],
 )
 def post_message(
-    case_id: UUID, body: MessageCreate, desk: Desk, context: Context, response: Response
+    case_id: UUID,
+    body: MessageCreate,
+    desk: Desk,
+    context: Context,
+    response: Response,
+    principal: WritesCases,
 ) -> MessagePosted:
+    if principal.role is Role.CUSTOMER:
+        _check_customer_message(principal, body)
     result = desk.post_message(
         PostMessage(
             case_id=case_id,
@@ -146,12 +179,19 @@ def post_message(
     )
 
 
+def _check_customer_message(principal: Principal, body: MessageCreate) -> None:
+    if body.internal:
+        raise forbidden("customers cannot write internal notes")
+    if body.author_type != AuthorType.CUSTOMER or body.author_id != principal.customer_id:
+        raise forbidden("customers post messages as themselves: author_type CUSTOMER, their id")
+
+
 def _changed(desk: Desk, result: CommandResult, response: Response) -> CaseRead:
     describe(response, result)
     return case_read(desk.get_case(result.case_id))
 
 
-@router.post("/{case_id}/status", response_model=CaseRead)
+@router.post("/{case_id}/status", response_model=CaseRead, dependencies=[WORKS_CASES, VISIBLE_CASE])
 def change_status(
     case_id: UUID, body: StatusChange, desk: Desk, context: Context, response: Response
 ) -> CaseRead:
@@ -159,7 +199,9 @@ def change_status(
     return _changed(desk, result, response)
 
 
-@router.post("/{case_id}/priority", response_model=CaseRead)
+@router.post(
+    "/{case_id}/priority", response_model=CaseRead, dependencies=[WORKS_CASES, VISIBLE_CASE]
+)
 def change_priority(
     case_id: UUID, body: PriorityChange, desk: Desk, context: Context, response: Response
 ) -> CaseRead:
@@ -167,7 +209,7 @@ def change_priority(
     return _changed(desk, result, response)
 
 
-@router.put("/{case_id}/assignee", response_model=CaseRead)
+@router.put("/{case_id}/assignee", response_model=CaseRead, dependencies=[MANAGES_CASES])
 def assign(
     case_id: UUID, body: Assignment, desk: Desk, context: Context, response: Response
 ) -> CaseRead:
@@ -175,13 +217,13 @@ def assign(
     return _changed(desk, result, response)
 
 
-@router.delete("/{case_id}/assignee", response_model=CaseRead)
+@router.delete("/{case_id}/assignee", response_model=CaseRead, dependencies=[MANAGES_CASES])
 def unassign(case_id: UUID, desk: Desk, context: Context, response: Response) -> CaseRead:
     result = desk.unassign_case(UnassignCase(case_id), context)
     return _changed(desk, result, response)
 
 
-@router.post("/{case_id}/escalations", response_model=CaseRead)
+@router.post("/{case_id}/escalations", response_model=CaseRead, dependencies=[MANAGES_CASES])
 def escalate(
     case_id: UUID, body: Escalation, desk: Desk, context: Context, response: Response
 ) -> CaseRead:
@@ -189,7 +231,7 @@ def escalate(
     return _changed(desk, result, response)
 
 
-@router.post("/{case_id}/tags", response_model=CaseRead)
+@router.post("/{case_id}/tags", response_model=CaseRead, dependencies=[WORKS_CASES, VISIBLE_CASE])
 def tag(
     case_id: UUID, body: TagsChange, desk: Desk, context: Context, response: Response
 ) -> CaseRead:
@@ -197,7 +239,9 @@ def tag(
     return _changed(desk, result, response)
 
 
-@router.delete("/{case_id}/tags/{tag}", response_model=CaseRead)
+@router.delete(
+    "/{case_id}/tags/{tag}", response_model=CaseRead, dependencies=[WORKS_CASES, VISIBLE_CASE]
+)
 def untag(case_id: UUID, tag: str, desk: Desk, context: Context, response: Response) -> CaseRead:
     result = desk.untag_case(UntagCase(case_id, (tag,)), context)
     return _changed(desk, result, response)

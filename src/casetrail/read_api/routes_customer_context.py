@@ -19,6 +19,8 @@ from casetrail.projections.commerce_context import (
     CustomerContext,
     CustomerContextReader,
 )
+from casetrail.read_api.deps import Authenticated
+from casetrail.read_api.permissions import READS_INTERNALS
 from casetrail.read_api.problems import ApiProblem
 from casetrail.read_api.routes_cases import PROBLEMS
 from casetrail.read_api.schemas import MAX_ID
@@ -26,7 +28,12 @@ from casetrail.read_api.schemas import MAX_ID
 DEFAULT_ORDERS = 10
 MAX_ORDERS = 50
 
-router = APIRouter(prefix="/support/customers", tags=["customers"], responses=PROBLEMS)
+router = APIRouter(
+    prefix="/support/customers",
+    tags=["customers"],
+    responses=PROBLEMS,
+    dependencies=[Authenticated, READS_INTERNALS],
+)
 
 
 class PaymentRead(BaseModel):

@@ -9,20 +9,27 @@ from fastapi import APIRouter, Depends, Path
 
 from casetrail.projections.queries import CASE_LIST, CaseFilter
 from casetrail.read_api.case_list_params import PageParams, case_filter
+from casetrail.read_api.deps import Authenticated
+from casetrail.read_api.permissions import READS_CASES, ReadsCases, own_customer
 from casetrail.read_api.query_deps import ReadModelDep, wait_for_position
 from casetrail.read_api.query_schemas import CasePage
 from casetrail.read_api.routes_case_queries import case_page
 from casetrail.read_api.routes_cases import PROBLEMS
 from casetrail.read_api.schemas import MAX_ID
 
-router = APIRouter(prefix="/support/customers", tags=["customers"], responses=PROBLEMS)
+router = APIRouter(
+    prefix="/support/customers",
+    tags=["customers"],
+    responses=PROBLEMS,
+    dependencies=[Authenticated],
+)
 
 
 @router.get(
     "/{customer_id}/cases",
     response_model=CasePage,
     response_model_exclude_unset=True,
-    dependencies=[Depends(wait_for_position(CASE_LIST))],
+    dependencies=[READS_CASES, Depends(wait_for_position(CASE_LIST))],
     summary="A customer's cases, with the same filters, sorts and pages as the case list",
 )
 def customer_cases(
@@ -30,5 +37,7 @@ def customer_cases(
     read_model: ReadModelDep,
     wanted: Annotated[CaseFilter, Depends(case_filter)],
     page: Annotated[PageParams, Depends()],
+    principal: ReadsCases,
 ) -> CasePage:
-    return case_page(read_model, replace(wanted, customer_id=customer_id), page)
+    own_customer(principal, customer_id)
+    return case_page(read_model, replace(wanted, customer_id=customer_id), page, principal)

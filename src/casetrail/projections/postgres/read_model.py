@@ -181,6 +181,8 @@ def _conditions(wanted: CaseFilter) -> tuple[list[Composed], list[Any]]:
         add("assignee_id = %s", wanted.assignee_id)
     if wanted.unassigned:
         add("assignee_id IS NULL")
+    if wanted.visible_to_agent is not None:
+        add("(assignee_id = %s OR assignee_id IS NULL)", wanted.visible_to_agent)
     if wanted.tags:
         add("tags @> %s::text[]", list(wanted.tags))
     for column, after, before in (

@@ -1,0 +1,44 @@
+"""``casetrail customers erase ID``: crypto-shred a customer's personal data."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+
+from casetrail.cli.projections import _attached, _settings
+from casetrail.commands.erasure import EraseCustomer
+from casetrail.domain.values import Actor
+from casetrail.infra.bootstrap import utc_now
+from casetrail.infra.privacy.erasure import erasure_for
+
+
+@click.group()
+def customers() -> None:
+    """A customer's personal data."""
+
+
+@customers.command()
+@click.argument("customer_id")
+@click.option("--reason", required=True, help="Why (e.g. the request's reference); logged.")
+@click.option(
+    "--by", "requested_by", default=None, help="Who asked for it (default: your login name)."
+)
+def erase(customer_id: str, reason: str, requested_by: str | None) -> None:
+    """Destroy CUSTOMER_ID's key: their subjects, descriptions, messages and attachments
+    read as erased from then on. Events are kept; rebuild the projections afterwards
+    (`casetrail projections rebuild case_list` and `case_messages`) so read models drop
+    their copies."""
+    if not customer_id.strip() or len(customer_id) > 128:
+        raise click.ClickException("CUSTOMER_ID must be 1 to 128 characters")
+    actor = Actor(subject=requested_by or getpass.getuser(), role="OPERATOR")
+    with _attached(_settings(run_workers=False)) as running:
+        erasure = erasure_for(running.desk, utc_now)
+        if erasure is None:
+            raise click.ClickException("this event store keeps no customer keys")
+        receipt = erasure.erase(EraseCustomer(customer_id, reason), actor)
+    existed = "key destroyed" if receipt.key_existed else "no key existed; none will be made"
+    click.echo(
+        f"customer {customer_id}: erased at {receipt.erased_at.isoformat()} by "
+        f"{actor.subject} ({existed}); rebuild the projections to drop read-model copies"
+    )
