@@ -9,8 +9,9 @@ import click
 import uvicorn
 
 from casetrail.infra.authentication import build_authentication
-from casetrail.infra.bootstrap import runtime
+from casetrail.infra.bootstrap import runtime, utc_now
 from casetrail.infra.local_postgres import LocalPostgresError, port_in_use
+from casetrail.infra.privacy.erasure import erasure_for
 from casetrail.infra.readiness import postgres_check, projections_check
 from casetrail.infra.settings import Settings
 from casetrail.read_api.app import create_app
@@ -74,6 +75,7 @@ def serve(host: str | None, port: int | None, no_workers: bool) -> None:
                     running.timeline.benchmark_read() if settings.timeline_benchmark_route else None
                 ),
                 authentication=build_authentication(settings),
+                erasure=erasure_for(running.desk, utc_now),
             )
             uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     except LocalPostgresError as error:
