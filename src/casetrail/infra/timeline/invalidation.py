@@ -49,6 +49,8 @@ class CacheInvalidation:
             return
         try:
             case_ids = self._cases_of(list(customer_ids), list(order_ids))
+        except psycopg.errors.UndefinedTable:
+            return  # no read models in this database yet: no timeline can have been cached
         except psycopg.Error as error:
             # The consumer committed a moment ago, so this is rare; the answers expire.
             logger.warning("timeline cache: cannot find the cases of context events: %s", error)
