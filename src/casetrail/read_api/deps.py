@@ -20,12 +20,14 @@ CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
 Authenticated = Depends(authenticated)
 
 
-def get_desk(request: Request) -> SupportDesk:
+# Dependencies without I/O are async: FastAPI runs sync ones on a worker thread, a hop that
+# costs more than they do on hot read paths (cached timelines).
+async def get_desk(request: Request) -> SupportDesk:
     desk: SupportDesk = request.app.state.desk
     return desk
 
 
-def current_actor(principal: CurrentPrincipal) -> Actor:
+async def current_actor(principal: CurrentPrincipal) -> Actor:
     """Who the event store records as having issued a command: the token's subject and role."""
     return principal.actor
 
