@@ -41,7 +41,10 @@ def main() -> int:
             try:
                 for name in selected:
                     print(f"benchmark {name}", file=sys.stderr, flush=True)
-                    figures += BENCHMARKS[name](context)
+                    these = BENCHMARKS[name](context)
+                    # Each benchmark's figures as soon as they exist, then all at the end.
+                    print(report(these), file=sys.stderr, flush=True)
+                    figures += these
             finally:
                 context.close()
         finally:
