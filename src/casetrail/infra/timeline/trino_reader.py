@@ -51,9 +51,10 @@ class TrinoTimelineReader:
                 user=self._user,
                 catalog=SUPPORT_CATALOG,
                 schema=self._schema,
-                # Each HTTP call gives up after the timeout, and Trino itself abandons the
-                # query then, so a reader that was given up on does not keep a worker busy.
-                request_timeout=self._timeout,
+                # The caller gives up after the timeout (and reads PostgreSQL); each HTTP call
+                # gives up a little later, and Trino abandons the query, so a reader that was
+                # given up on does not keep a worker busy for long.
+                request_timeout=self._timeout + 1.0,
                 # The PostgreSQL fallback is the retry: a refused connection fails at once.
                 max_attempts=1,
                 # Trino 418+ runs parameters with EXECUTE IMMEDIATE: one round trip, no probe.
