@@ -114,7 +114,7 @@ def end_to_end_latency(
             consumer.poll(0.1)
 
         def receive() -> None:
-            while len(seen) < count and not stop.is_set():
+            while len(seen) < count + 1 and not stop.is_set():  # + the warm-up
                 message = consumer.poll(0.05)
                 if message is not None and not message.error():
                     seen[message.key() or b""] = time.perf_counter()
