@@ -8,12 +8,11 @@ key, the same answer), so that each one misses the cache.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.write_side import wrk
+from benchmarks.wrk_load import run_wrk
 
 # Lua: wrk runs one interpreter per thread; ``setup`` numbers the threads so that distinct
 # requests stay distinct across threads.
@@ -37,11 +36,6 @@ request = function()
       phase, number, n %% 1000000)
   end
   return wrk.format(nil, path)
-end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %%d %%d %%f %%f %%f %%d\\n", summary.requests,
-    summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    summary.errors.status + summary.errors.connect + summary.errors.timeout))
 end
 """
 
@@ -68,45 +62,23 @@ def http_load(
 ) -> Run:
     """``concurrency`` connections for ``seconds`` seconds, cycling over ``paths``; with
     ``unique`` every request is a distinct cache key (``phase`` keeps runs apart)."""
-    work_dir.mkdir(parents=True, exist_ok=True)
-    script = work_dir / f"load-{phase}-{concurrency}.lua"
-    script.write_text(
+    result = run_wrk(
+        base_url,
         WRK_SCRIPT
         % {
             "token": token,
             "paths": ", ".join(f'"{path}"' for path in paths),
             "unique": "true" if unique else "false",
             "phase": phase,
-        }
+        },
+        work_dir / f"load-{phase}-{concurrency}.lua",
+        concurrency=concurrency,
+        seconds=seconds,
     )
-    out = subprocess.run(
-        [
-            wrk(),
-            "-t",
-            str(min(concurrency, 2)),
-            "-c",
-            str(concurrency),
-            "-d",
-            f"{seconds}s",
-            "--timeout",
-            "30s",
-            "-s",
-            str(script),
-            base_url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=seconds + 90,
-    ).stdout
-    [result] = [line for line in out.splitlines() if line.startswith("RESULT ")]
-    requests, duration_us, p50_us, p95_us, p99_us, errors = result.split()[1:]
-    if int(errors):
-        raise RuntimeError(f"{errors} requests failed under load:\n{out}")
     return Run(
-        rate=int(requests) / (int(duration_us) / 1e6),
-        p50_ms=float(p50_us) / 1000,
-        p95_ms=float(p95_us) / 1000,
-        p99_ms=float(p99_us) / 1000,
-        requests=int(requests),
+        rate=result.rate,
+        p50_ms=result.p50_ms,
+        p95_ms=result.p95_ms,
+        p99_ms=result.p99_ms,
+        requests=result.requests,
     )

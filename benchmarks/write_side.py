@@ -7,8 +7,6 @@ win back by committing concurrent commands together.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import threading
 import time
 import uuid
@@ -21,6 +19,7 @@ import httpx
 import psycopg
 
 from benchmarks.harness import BenchContext, Figure, benchmark, percentile, progress
+from benchmarks.wrk_load import run_wrk
 from casetrail.commands.messages import CommandContext, OpenCase, PostMessage
 from casetrail.domain.values import Actor, AuthorType
 from casetrail.infra.bootstrap import build_postgres_desk
@@ -122,20 +121,6 @@ def in_process_rates(database_url: str, concurrency: int, total: int) -> tuple[R
         desk.close()
 
 
-def wrk() -> str:
-    """Debian's wrk: a load generator in C, so the client costs the server little CPU."""
-    found = shutil.which("wrk")
-    if found is None:
-        for step in (["apt-get", "update"], ["apt-get", "install", "-y", "wrk"]):
-            subprocess.run(
-                ["env", "DEBIAN_FRONTEND=noninteractive", *step], check=True, capture_output=True
-            )
-        found = shutil.which("wrk")
-    if found is None:
-        raise RuntimeError("wrk is needed for the HTTP benchmarks: apt-get install wrk")
-    return found
-
-
 # One client at full speed: far past any sensible rate limit, which is not what is measured.
 UNLIMITED = {"CASETRAIL_RATE_LIMIT_PER_MINUTE": "1000000"}
 
@@ -160,11 +145,6 @@ request = function()
   return wrk.format(nil, "/support/cases/" .. cases[(n %% #cases) + 1] .. "/messages",
     nil, '{"author_type":"CUSTOMER","author_id":"c","body":"m' .. n .. '"}')
 end
-done = function(summary, latency, requests)
-  io.write(string.format("RESULT %%d %%d %%f %%f %%d\\n", summary.requests,
-    summary.duration, latency:percentile(50), latency:percentile(99),
-    summary.errors.status + summary.errors.connect + summary.errors.timeout))
-end
 """
 
 
@@ -172,36 +152,15 @@ def http_load(
     base_url: str, concurrency: int, seconds: int, case_ids: list[str], work_dir: Path
 ) -> Run:
     """A bounded load on loopback: ``concurrency`` connections for ``seconds`` seconds."""
-    script = work_dir / f"load-{concurrency}-{len(case_ids)}.lua"
     cases = ", ".join(f'"{case_id}"' for case_id in case_ids)
-    script.write_text(WRK_SCRIPT % (bench_token(), cases))
-    out = subprocess.run(
-        [
-            wrk(),
-            "-t",
-            str(min(concurrency, 2)),
-            "-c",
-            str(concurrency),
-            "-d",
-            f"{seconds}s",
-            "-s",
-            str(script),
-            base_url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=seconds + 60,
-    ).stdout
-    [result] = [line for line in out.splitlines() if line.startswith("RESULT ")]
-    requests, duration_us, p50_us, p99_us, errors = result.split()[1:]
-    if int(errors):
-        raise RuntimeError(f"{errors} requests failed under load:\n{out}")
-    return Run(
-        rate=int(requests) / (int(duration_us) / 1e6),
-        p50_ms=float(p50_us) / 1000,
-        p99_ms=float(p99_us) / 1000,
+    result = run_wrk(
+        base_url,
+        WRK_SCRIPT % (bench_token(), cases),
+        work_dir / f"load-{concurrency}-{len(case_ids)}.lua",
+        concurrency=concurrency,
+        seconds=seconds,
     )
+    return Run(rate=result.rate, p50_ms=result.p50_ms, p99_ms=result.p99_ms)
 
 
 def http_rates(
