@@ -10,6 +10,7 @@ import uvicorn
 
 from casetrail.infra.authentication import build_authentication
 from casetrail.infra.bootstrap import runtime, utc_now
+from casetrail.infra.bounded_http import HeadLimits, bounded_http_protocol
 from casetrail.infra.local_postgres import LocalPostgresError, port_in_use
 from casetrail.infra.privacy.erasure import erasure_for
 from casetrail.infra.readiness import postgres_check, projections_check
@@ -77,7 +78,20 @@ def serve(host: str | None, port: int | None, no_workers: bool) -> None:
                 authentication=build_authentication(settings),
                 erasure=erasure_for(running.desk, utc_now),
             )
-            uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+            uvicorn.run(
+                app,
+                host=host,
+                port=port,
+                http=bounded_http_protocol(
+                    HeadLimits(
+                        max_bytes=settings.http_max_header_bytes,
+                        max_fields=settings.http_max_header_fields,
+                        timeout_seconds=settings.http_header_timeout_seconds,
+                    )
+                ),
+                log_level="warning",
+                access_log=False,
+            )
     except LocalPostgresError as error:
         raise click.ClickException(str(error).splitlines()[0]) from None
     except KeyboardInterrupt:

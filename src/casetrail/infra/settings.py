@@ -49,6 +49,11 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # A request's head (request line and headers) beyond these gets 431, one that has not
+    # arrived this long after the connection (or its first byte) gets 408: before any auth.
+    http_max_header_bytes: int = Field(default=32 * 1024, ge=1024, le=1024 * 1024)
+    http_max_header_fields: int = Field(default=100, ge=10, le=10_000)
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     run_workers: bool = True
 
     jwt_secret: SecretStr = SecretStr("casetrail-development-secret-change-me")
