@@ -15,6 +15,7 @@ from casetrail.domain.conversation import Conversation, conversation_id_for_case
 from casetrail.domain.ticket import Ticket, normalise_tags
 from casetrail.domain.values import AuthorType, CaseStatus
 from casetrail.projections.rows import CaseRow
+from casetrail.projections.storable_text import storable_text
 
 # Statuses in which the support side owes the customer nothing right now.
 _NOT_WAITING = {
@@ -101,7 +102,7 @@ def _opened(event: Ticket.Opened) -> CaseRow:
         priority=event.priority,
         channel=event.channel,
         status=CaseStatus.OPEN.value,
-        tags=list(event.tags),
+        tags=_stored_tags(event.tags),
         order_id=event.order_id,
         external_ref=event.external_ref,
         assignee_id=None,
@@ -163,12 +164,18 @@ def _escalated(row: CaseRow, event: Ticket.Escalated) -> None:
 
 
 def _tagged(row: CaseRow, event: Ticket.Tagged) -> None:
-    row.tags = list(normalise_tags([*row.tags, *event.tags]))
+    row.tags = _stored_tags([*row.tags, *event.tags])
 
 
 def _untagged(row: CaseRow, event: Ticket.Untagged) -> None:
-    removed = set(event.tags)
+    removed = set(_stored_tags(event.tags))
     row.tags = [tag for tag in row.tags if tag not in removed]
+
+
+def _stored_tags(tags: Iterable[str]) -> list[str]:
+    # Tags are compared and sorted as the view stores them (rows loaded from the table
+    # already are), so a rebuild in other batches ends with the same tags in the same order.
+    return list(normalise_tags(storable_text(tag) for tag in tags))
 
 
 def _message_posted(row: CaseRow, event: Conversation.MessagePosted) -> None:

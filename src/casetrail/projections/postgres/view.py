@@ -5,6 +5,9 @@ library's ``max_tracking_id`` and ``wait`` work on it) with batches: many events
 transaction, applied only if they come after the tracked position. The tracking row is
 locked first, so two writers can never both apply the same event: the second one waits,
 then sees the new position and skips what the first one applied.
+
+Every value a view writes goes through ``store_text_safely``: text PostgreSQL cannot hold
+(NUL, unpaired surrogates) is stored as U+FFFD instead of stopping the view at that event.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
+
+from casetrail.projections.postgres.storable_parameters import store_text_safely
 
 # A notification id and the domain event it carries.
 Numbered = tuple[int, Any]
@@ -61,6 +66,7 @@ class BatchedView(PostgresTrackingRecorder):
         if not batch:
             raise ValueError("an empty batch has no position to track")
         with self.datastore.transaction(commit=True) as curs:
+            store_text_safely(curs)
             tracked = self._lock_position(curs, application_name)
             fresh = [event for number, event in batch if number > tracked]
             last = batch[-1][0]
