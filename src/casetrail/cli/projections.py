@@ -1,4 +1,4 @@
-"""``casetrail project`` and ``casetrail projections status|rebuild``."""
+"""``casetrail project`` and ``casetrail projections status|rebuild|park``."""
 
 from __future__ import annotations
 
@@ -18,8 +18,16 @@ from pydantic import ValidationError
 
 from casetrail.infra.bootstrap import Runtime, runtime
 from casetrail.infra.local_postgres import LocalPostgresError
+from casetrail.infra.read_side import ReadSide
 from casetrail.infra.settings import Settings
+from casetrail.projections.postgres.blocked import (
+    BlockedEvent,
+    ParkRefused,
+    blocked_event,
+    park,
+)
 from casetrail.projections.postgres.catalog import VIEW_CLASSES
+from casetrail.projections.postgres.parking import ParkingRecord, parking_records
 from casetrail.projections.postgres.rebuild import RebuildProgress, RebuildRefused, rebuild
 from casetrail.projections.postgres.status import ProjectionStatus
 
@@ -79,20 +87,72 @@ def project(metrics_port: int | None) -> None:
 
 @click.group()
 def projections() -> None:
-    """Read models: where they stand, and rebuilding them."""
+    """Read models: where they stand, rebuilding them, parking an event they cannot apply."""
 
 
 @projections.command()
 def status() -> None:
-    """Position, lag and runner of each projection."""
+    """Position, lag and runner of each projection; the event any of them is blocked at;
+    the events parked so far."""
     with _attached(_settings(run_workers=False)) as running:
         assert running.read_side is not None
         statuses = running.read_side.status.read()
+        blocked = [
+            found
+            for item in statuses
+            if item.lag_events
+            and item.version
+            and (found := _blocked(running, running.read_side, item.projection)) is not None
+        ]
+        with running.read_side.database.connect() as conn:
+            parked = parking_records(conn)
     header = ("projection", "version", "position", "head", "behind", "lag", "runner", "building")
     rows = [header, *(_status_row(item) for item in statuses)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    if blocked:
+        click.echo("\nblocked (the projection stops before this event until it is parked):")
+        for event in blocked:
+            click.echo(_blocked_lines(event))
+    if parked:
+        click.echo("\nparked (passed over by that projection, its runners and rebuilds):")
+        for record in parked:
+            click.echo(_parked_lines(record))
+
+
+def _blocked(running: Runtime, read_side: ReadSide, projection: str) -> BlockedEvent | None:
+    return blocked_event(
+        projection,
+        app=running.desk,
+        datastore=read_side.database.datastore(pool_size=1),
+        connect=read_side.database.connect,
+    )
+
+
+def _blocked_lines(event: BlockedEvent) -> str:
+    return (
+        f"  {event.projection}  notification {event.notification_id}  {event.topic}"
+        f"  stream {event.originator_id}\n"
+        f"    error: {_first_line(event.error)}\n"
+        f"    to pass it: casetrail projections park {event.projection} "
+        f'{event.notification_id} --reason "..." --by "..."'
+    )
+
+
+def _parked_lines(record: ParkingRecord) -> str:
+    return (
+        f"  {record.projection}  notification {record.notification_id}  {record.topic}"
+        f"  stream {record.originator_id}\n"
+        f"    parked {record.parked_at.isoformat(timespec='seconds')} by {record.parked_by}:"
+        f" {record.reason}\n"
+        f"    error: {_first_line(record.error)}"
+    )
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _status_row(item: ProjectionStatus) -> tuple[str, ...]:
@@ -128,8 +188,13 @@ def rebuild_command(name: str, batch_size: int) -> None:
     """Replay the log into a new version of NAME while the active one serves, then switch."""
     with _attached(_settings(run_workers=False)) as running:
         assert running.read_side is not None
+        with running.read_side.database.connect() as conn:
+            parked = len(parking_records(conn, [name]))
+        passed_over = f"; {parked} parked event(s) passed over" if parked else ""
         click.echo(
-            f"rebuilding {name} from the first event; the active version keeps serving", err=True
+            f"rebuilding {name} from the first event; the active version keeps serving"
+            f"{passed_over}",
+            err=True,
         )
         try:
             result = rebuild(
@@ -152,6 +217,43 @@ def rebuild_command(name: str, batch_size: int) -> None:
         f"{result.events} events in {result.elapsed_seconds:.1f} s; "
         f"v{result.previous_version} kept for comparison{dropped}"
     )
+
+
+@projections.command(name="park")
+@click.argument("name", type=click.Choice(sorted(VIEW_CLASSES)))
+@click.argument("notification_id", type=click.IntRange(min=1))
+@click.option("--reason", required=True, help="Why the event is parked (kept for the audit).")
+@click.option("--by", "parked_by", required=True, help="Who parks it (kept for the audit).")
+def park_command(name: str, notification_id: int, reason: str, parked_by: str) -> None:
+    """Let NAME go on past NOTIFICATION_ID, the event it is blocked at (see `status`).
+
+    Only that projection passes over only that event, now and in every rebuild; the event
+    stays in the event store. Who, when, why and the error are recorded in
+    projection_parked_events and listed by `casetrail projections status`."""
+    with _attached(_settings(run_workers=False)) as running:
+        assert running.read_side is not None
+        database = running.read_side.database
+        try:
+            record, new = park(
+                name,
+                notification_id,
+                reason=reason,
+                parked_by=parked_by,
+                app=running.desk,
+                datastore=database.datastore(pool_size=1),
+                connect=database.connect,
+            )
+        except ParkRefused as error:
+            raise click.ClickException(str(error)) from None
+    if not new:
+        click.echo(f"{name}: notification {notification_id} was parked already")
+        click.echo(_parked_lines(record))
+        return
+    click.echo(
+        f"{name}: notification {notification_id} parked; its runner passes over it at its next "
+        "retry (within 30 s)"
+    )
+    click.echo(_parked_lines(record))
 
 
 class RebuildProgressPrinter:

@@ -19,7 +19,7 @@ from casetrail.projections.postgres.status import (
     ProjectionLagCollector,
     StatusReader,
 )
-from casetrail.projections.postgres.supervisor import ProjectionSupervisor
+from casetrail.projections.postgres.supervisor import Backoff, ProjectionSupervisor
 from casetrail.projections.postgres.versions import active_version
 from casetrail.projections.postgres.wakeups import LogWakeups
 from casetrail.projections.postgres.worker import AfterCommit, ProjectionWorker, RunnerOptions
@@ -62,6 +62,7 @@ def build_supervisor(
     metrics: ProjectionMetrics,
     board: PositionBoard | None = None,
     after_commit: AfterCommit | None = None,
+    backoff: Backoff | None = None,
 ) -> ProjectionSupervisor:
     wakeups = LogWakeups(database.connect, channel=f"{app.name}_events".lower())
     options = RunnerOptions(batch_size=settings.projection_batch_size)
@@ -79,7 +80,9 @@ def build_supervisor(
         )
         for projection in VIEW_CLASSES
     ]
-    return ProjectionSupervisor(workers, metrics=metrics, wakeups=wakeups)
+    return ProjectionSupervisor(
+        workers, metrics=metrics, wakeups=wakeups, backoff=backoff or Backoff()
+    )
 
 
 def start_read_side(

@@ -7,7 +7,7 @@ nothing: decoding and folding are Python work that shares one interpreter lock.)
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from eventsourcing.persistence import InterfaceError, Notification, OperationalE
 
 from casetrail.projections.metrics import ProjectionMetrics
 from casetrail.projections.postgres.errors import PoisonEvent
+from casetrail.projections.postgres.parking import ParkedEvent
 from casetrail.projections.postgres.view import BatchedView, Numbered
 
 # Errors after which the same work may succeed: the database went away or timed out.
@@ -43,24 +44,33 @@ class ReadBatch:
 
 
 def read_batch(
-    projection: str, app: Application[Any], position: int, batch_size: int
+    view: BatchedView, app: Application[Any], position: int, batch_size: int
 ) -> ReadBatch | None:
-    """The notifications after ``position``, decoded; None when there are none."""
+    """The notifications after ``position``, decoded (those parked for this view are not:
+    they come as ``ParkedEvent``); None when there are none."""
     notifications = app.recorder.select_notifications(
         start=position, limit=batch_size, inclusive_of_start=False
     )
     if not notifications:
         return None
-    return ReadBatch(notifications, decode(projection, app, notifications))
+    parked = view.parked_between(position, notifications[-1].id)
+    return ReadBatch(notifications, decode(view.projection_name, app, notifications, parked))
 
 
 def decode(
-    projection: str, app: Application[Any], notifications: Sequence[Notification]
+    projection: str,
+    app: Application[Any],
+    notifications: Sequence[Notification],
+    parked: Collection[int] = frozenset(),
 ) -> list[Numbered]:
     """Domain events of the notifications, up to (not including) the first that does not
-    decode; if that is the very first, it is a poison event."""
+    decode; if that is the very first, it is a poison event. Parked ones are not decoded."""
     batch: list[Numbered] = []
     for notification in notifications:
+        if notification.id in parked:
+            marker = ParkedEvent(notification.id, notification.topic, notification.originator_id)
+            batch.append((notification.id, marker))
+            continue
         try:
             batch.append((notification.id, app.mapper.to_domain_event(notification)))
         except Exception as error:
@@ -104,7 +114,7 @@ def follow_once(
 ) -> tuple[int, int]:
     """Read the next notifications after ``position`` and apply them in one transaction.
     Answers the new position and how many events were applied (0: caught up)."""
-    batch = read_batch(view.projection_name, app, position, batch_size)
+    batch = read_batch(view, app, position, batch_size)
     if batch is None:
         return position, 0
     return apply_batch(view, app.name, batch, before_commit=before_commit), len(batch.events)
@@ -121,7 +131,7 @@ def catch_up(
     and how many events were applied. ``on_batch(position, applied)`` follows progress."""
     position = view.position(app.name)
     applied = 0
-    while (batch := read_batch(view.projection_name, app, position, batch_size)) is not None:
+    while (batch := read_batch(view, app, position, batch_size)) is not None:
         position = apply_batch(view, app.name, batch)
         applied += len(batch.events)
         if on_batch is not None:

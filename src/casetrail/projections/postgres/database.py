@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -10,6 +11,23 @@ import psycopg
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import DictRow, dict_row
 
+from casetrail.projections.postgres.storable_parameters import store_text_safely
+
+
+class ReadModelDatastore(PostgresDatastore):
+    """The library's datastore whose every connection writes text as the read models store
+    it: the one place where the views' values become SQL parameters, for runners, rebuilds
+    and anything else that writes view rows."""
+
+    def after_connect_func(self) -> Callable[[psycopg.Connection[Any]], None]:
+        configure = super().after_connect_func()
+
+        def after_connect(conn: psycopg.Connection[Any]) -> None:
+            configure(conn)
+            store_text_safely(conn)
+
+        return after_connect
+
 
 @dataclass(frozen=True)
 class Database:
@@ -17,11 +35,11 @@ class Database:
     pool_size: int = 4
     connect_timeout: int = 5
 
-    def datastore(self, pool_size: int | None = None) -> PostgresDatastore:
+    def datastore(self, pool_size: int | None = None) -> ReadModelDatastore:
         """A pooled datastore for the views' transactions (opened on first use; it keeps
         ``pool_size`` connections open, so runners ask for few)."""
         url = urlsplit(self.url)
-        return PostgresDatastore(
+        return ReadModelDatastore(
             dbname=url.path.lstrip("/") or "postgres",
             host=url.hostname or "127.0.0.1",
             port=url.port or 5432,

@@ -6,9 +6,9 @@ from uuid import UUID
 
 
 class PoisonEvent(Exception):
-    """An event this projection cannot apply. It is never skipped: the projection stops
-    before it, the supervisor reports it and retries with backoff until a fixed release
-    (or a fixed event store) lets it through."""
+    """An event this projection cannot apply. It is never skipped on its own: the projection
+    stops before it, the supervisor reports it and retries with backoff until a fixed
+    release lets it through, or an operator parks it (``casetrail projections park``)."""
 
     def __init__(
         self,

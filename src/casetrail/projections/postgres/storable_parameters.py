@@ -1,9 +1,9 @@
 """Where the views' values become SQL parameters: every string on the way is made storable.
 
-The views write through a cursor (COPY rows and query parameters alike); this registers,
-on that cursor only, text dumpers and a JSON dumper that pass each string through
-``storable_text`` first. So no view, present or future, can be stopped by an event whose
-text PostgreSQL cannot hold, and none has to remember to clean its own values.
+The views write through the read models' connections (COPY rows and query parameters
+alike); this registers, on one connection, text dumpers and a JSON dumper that pass each
+string through ``storable_text`` first. So no view, present or future, can be stopped by an
+event whose text PostgreSQL cannot hold, and none has to remember to clean its own values.
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ def storable_json_dumps(value: Any) -> str:
 
 
 def store_text_safely(context: AdaptContext) -> None:
-    """Make every string dumped through ``context`` (a cursor) storable. The formats chosen
-    stay psycopg's own: the last text dumper registered is the one ``%s`` uses."""
+    """Make every string dumped through ``context`` (a connection or a cursor) storable.
+    The formats chosen stay psycopg's own: the last text dumper registered is the one
+    ``%s`` uses."""
     adapters = context.adapters
     adapters.register_dumper(None, _StorableStrDumper)  # COPY with declared text columns
     adapters.register_dumper(str, _StorableStrBinaryDumper)

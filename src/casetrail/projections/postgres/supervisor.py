@@ -1,7 +1,8 @@
 """Keeps each projection runner going: restarts it after a failure, with backoff.
 
 A poison event is logged as an error and counted, and the runner is retried (still
-stopped before that event) with growing pauses; nothing is ever skipped. Transient
+stopped before that event) with growing pauses; nothing is skipped unless an operator
+parks it (``casetrail projections park``, see ``parking``). Transient
 failures (the database restarting) are retried the same way, logged as warnings.
 """
 
@@ -86,7 +87,11 @@ class ProjectionSupervisor:
                 kind = "poison"
                 self._metrics.poison_events.labels(name).inc()
                 self._metrics.blocked_at.labels(name).set(poison.notification_id)
-                logger.error("%s (retrying, nothing is skipped)", poison)
+                logger.error(
+                    "%s (retrying; nothing is skipped unless parked: casetrail projections "
+                    "status shows it, casetrail projections park passes it)",
+                    poison,
+                )
             except TRANSIENT_ERRORS as error:
                 kind = "transient"
                 logger.warning("projection %s interrupted: %s", name, error)

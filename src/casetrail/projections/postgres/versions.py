@@ -18,6 +18,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from casetrail.projections.postgres.catalog import VIEW_CLASSES, tracking_table
+from casetrail.projections.postgres.parking import create_parking_table, parking_table_exists
 from casetrail.projections.postgres.view import BatchedView
 
 REGISTRY = "projection_versions"
@@ -86,7 +87,11 @@ def read_versions(conn: Connection) -> dict[str, VersionRecord]:
 def active_version(
     conn: Connection, datastore: PostgresDatastore, projection: str, application_name: str
 ) -> int:
-    """The version queries read; the first call creates version 1 and its views."""
+    """The version queries read; the first call creates version 1 and its views (and the
+    table of parked events, which every runner reads)."""
+    if not parking_table_exists(conn):
+        with schema_changes(conn):
+            create_parking_table(conn)
     try:
         record = read_versions(conn).get(projection)
     except psycopg.errors.UndefinedTable:

@@ -4,10 +4,11 @@ It is the eventsourcing library's ``PostgresTrackingRecorder`` (same tracking ta
 library's ``max_tracking_id`` and ``wait`` work on it) with batches: many events per
 transaction, applied only if they come after the tracked position. The tracking row is
 locked first, so two writers can never both apply the same event: the second one waits,
-then sees the new position and skips what the first one applied.
+then sees the new position and skips what the first one applied. An event an operator
+parked (see ``parking``) comes as a ``ParkedEvent``: the position passes it, no row is written.
 
-Every value a view writes goes through ``store_text_safely``: text PostgreSQL cannot hold
-(NUL, unpaired surrogates) is stored as U+FFFD instead of stopping the view at that event.
+The read models' connections store text PostgreSQL cannot hold (NUL, unpaired surrogates)
+as U+FFFD (see ``database.ReadModelDatastore``), so no event stops a view that way.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from casetrail.projections.postgres.storable_parameters import store_text_safely
+from casetrail.projections.postgres.parking import ParkedEvent, parked_between
 
-# A notification id and the domain event it carries.
+# A notification id and the domain event it carries (or a ``ParkedEvent`` in its place).
 Numbered = tuple[int, Any]
 
 
@@ -63,26 +64,52 @@ class BatchedView(PostgresTrackingRecorder):
     ) -> int:
         """Apply the events of ``batch`` not yet applied, and advance the tracked position to
         the batch's last notification id, in one transaction. Answers the new position."""
-        if not batch:
-            raise ValueError("an empty batch has no position to track")
         with self.datastore.transaction(commit=True) as curs:
-            store_text_safely(curs)
-            tracked = self._lock_position(curs, application_name)
-            fresh = [event for number, event in batch if number > tracked]
-            last = batch[-1][0]
-            if not fresh:
+            tracked, last = self._write_fresh(curs, application_name, batch)
+            if last == tracked:
                 return tracked
-            self.write(curs, fresh)
-            curs.execute(
-                SQL("UPDATE {} SET notification_id = %s WHERE application_name = %s").format(
-                    self._tracking
-                ),
-                (last, application_name),
-                prepare=True,
-            )
             if before_commit is not None:
                 before_commit()
         return last
+
+    def rehearse(self, application_name: str, batch: Sequence[Numbered]) -> None:
+        """Apply ``batch`` as ``apply`` would, then roll everything back: raises what applying
+        it raises (how an operator sees why a projection is blocked)."""
+        with self.datastore.transaction(commit=False) as curs:
+            self._write_fresh(curs, application_name, batch)
+
+    def parked_between(self, after: int, up_to: int) -> set[int]:
+        """Notification ids in (``after``, ``up_to``] that an operator parked for this
+        projection: its runners and rebuilds pass over them."""
+        with self.datastore.transaction(commit=False) as curs:
+            return parked_between(curs, self.projection_name, after, up_to)
+
+    def _write_fresh(
+        self, curs: Cursor[DictRow], application_name: str, batch: Sequence[Numbered]
+    ) -> tuple[int, int]:
+        """Write the rows of the events after the tracked position and track the batch's
+        last id; answers the position found and the position now tracked."""
+        if not batch:
+            raise ValueError("an empty batch has no position to track")
+        tracked = self._lock_position(curs, application_name)
+        last = batch[-1][0]
+        if last <= tracked:
+            return tracked, tracked
+        fresh = [
+            event
+            for number, event in batch
+            if number > tracked and not isinstance(event, ParkedEvent)
+        ]
+        if fresh:
+            self.write(curs, fresh)
+        curs.execute(
+            SQL("UPDATE {} SET notification_id = %s WHERE application_name = %s").format(
+                self._tracking
+            ),
+            (last, application_name),
+            prepare=True,
+        )
+        return tracked, last
 
     def ensure_tracking(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as curs:

@@ -128,7 +128,7 @@ class ProjectionWorker:
                     return
                 next_check = time.monotonic() + self._options.check_seconds
             self._wake.clear()
-            batch = read_batch(self.projection, self._app, position, self._options.batch_size)
+            batch = read_batch(view, self._app, position, self._options.batch_size)
             if batch is None:
                 self._wake.wait(self._options.idle_poll_seconds)
                 continue
