@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
 from casetrail.commands.desk import SupportDesk
-from casetrail.infra.bootstrap import build_postgres_desk
+from casetrail.infra.bootstrap import build_postgres_desk, utc_now
+from casetrail.infra.privacy.erasure import erasure_for
 from casetrail.infra.read_side import start_read_side
 from casetrail.infra.settings import Settings
 from casetrail.infra.stack import Stack
@@ -132,6 +133,7 @@ def timeline_api(
                 metrics_registry=registry,
                 case_timeline=side.service(read_side.read_model, max_wait_seconds=10.0),
                 authentication=unlimited(),
+                erasure=erasure_for(desk, utc_now, timeline=side),
             )
             client = cleanup.enter_context(
                 TestClient(app, raise_server_exceptions=False, headers=supervisor_headers())

@@ -25,20 +25,20 @@ def customers() -> None:
     "--by", "requested_by", default=None, help="Who asked for it (default: your login name)."
 )
 def erase(customer_id: str, reason: str, requested_by: str | None) -> None:
-    """Destroy CUSTOMER_ID's key: their subjects, descriptions, messages and attachments
-    read as erased from then on. Events are kept; rebuild the projections afterwards
-    (`casetrail projections rebuild case_list` and `case_messages`) so read models drop
-    their copies."""
+    """Destroy CUSTOMER_ID's key: the personal fields of their events (subjects,
+    descriptions, messages, notes, attachments, reasons, order and external references,
+    tags) read as erased from then on. Events are kept; the read models (every version),
+    idempotency records and shared (Redis) timeline cache drop their copies at once."""
     if not customer_id.strip() or len(customer_id) > 128:
         raise click.ClickException("CUSTOMER_ID must be 1 to 128 characters")
     actor = Actor(subject=requested_by or getpass.getuser(), role="OPERATOR")
     with _attached(_settings(run_workers=False)) as running:
-        erasure = erasure_for(running.desk, utc_now)
+        erasure = erasure_for(running.desk, utc_now, timeline=running.timeline)
         if erasure is None:
             raise click.ClickException("this event store keeps no customer keys")
         receipt = erasure.erase(EraseCustomer(customer_id, reason), actor)
     existed = "key destroyed" if receipt.key_existed else "no key existed; none will be made"
     click.echo(
         f"customer {customer_id}: erased at {receipt.erased_at.isoformat()} by "
-        f"{actor.subject} ({existed}); rebuild the projections to drop read-model copies"
+        f"{actor.subject} ({existed}); read models and caches rewritten"
     )

@@ -76,7 +76,7 @@ def serve(host: str | None, port: int | None, no_workers: bool) -> None:
                     running.timeline.benchmark_read() if settings.timeline_benchmark_route else None
                 ),
                 authentication=build_authentication(settings),
-                erasure=erasure_for(running.desk, utc_now),
+                erasure=erasure_for(running.desk, utc_now, timeline=running.timeline),
             )
             uvicorn.run(
                 app,

@@ -2,7 +2,8 @@
 
 Its methods read like the list of commands. Each loads one aggregate, asks it to decide,
 and commits the resulting events (with the idempotency record, when the client sent a key)
-through the group committer. Queries over single streams (the case now, the case as it was,
+through the group committer. Idempotency records are kept for a stated retention (24 h by
+default), then expired. Queries over single streams (the case now, the case as it was,
 its audit trail) are at the end.
 """
 
@@ -10,9 +11,9 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 from uuid import UUID
 
@@ -24,6 +25,7 @@ from eventsourcing.utils import Environment
 from casetrail.commands.case_numbers import CaseNumberBlocks
 from casetrail.commands.group_commit import CommitConflict, GroupCommitter
 from casetrail.commands.history import HistoryEntry, history_entry
+from casetrail.commands.idempotency import DEFAULT_RETENTION, record_key
 from casetrail.commands.messages import (
     AssignCase,
     ChangePriority,
@@ -51,6 +53,8 @@ from casetrail.domain.ticket import Ticket
 
 # How often a command without an expected version is re-run after losing a race.
 MAX_ATTEMPTS = 8
+# How often expired idempotency records are looked for (by whichever command comes then).
+EXPIRY_INTERVAL_SECONDS = 60.0
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -66,6 +70,7 @@ class SupportDesk(Application[UUID]):
         new_id: IdSource,
         max_commands_per_commit: int = 256,
         wrap_mapper: Callable[[Mapper[UUID]], Mapper[UUID]] | None = None,
+        idempotency_retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         # How stored events are encoded is the event store's business (e.g. encrypting
         # personal fields); the desk only passes the wrapper on to the mapper it builds.
@@ -78,6 +83,8 @@ class SupportDesk(Application[UUID]):
         self._new_id = new_id
         self._next_case_number = CaseNumberBlocks(self._support_recorder.allocate_case_numbers)
         self._case_locks = StripedLocks()
+        self.idempotency_retention = idempotency_retention
+        self._expiry_due = 0.0
         self.committer = GroupCommitter(
             self._write_batch, max_commands_per_commit, linger_seconds=0.002
         )
@@ -290,10 +297,11 @@ class SupportDesk(Application[UUID]):
         result: CommandResult,
         context: CommandContext,
     ) -> CommandResult:
+        self._expire_when_due()
         record = None
         if context.idempotency_key is not None:
             record = IdempotencyRecord(
-                key=context.idempotency_key,
+                key=record_key(context.actor, context.idempotency_key),
                 fingerprint=context.fingerprint,
                 result=result.to_json(),
             )
@@ -309,12 +317,28 @@ class SupportDesk(Application[UUID]):
     def _replay(self, context: CommandContext) -> CommandResult | None:
         if context.idempotency_key is None:
             return None
-        record = self._support_recorder.select_idempotency_record(context.idempotency_key)
+        record = self._support_recorder.select_idempotency_record(
+            record_key(context.actor, context.idempotency_key)
+        )
         if record is None:
             return None
         if record.fingerprint != context.fingerprint:
             raise IdempotencyKeyReused(context.idempotency_key)
         return CommandResult.from_json(record.result)
+
+    def expire_idempotency_records(self) -> int:
+        """Delete the idempotency records older than the retention; answers how many."""
+        self._expiry_due = time.monotonic() + EXPIRY_INTERVAL_SECONDS
+        return self._support_recorder.expire_idempotency_records(self.idempotency_retention)
+
+    def forget_idempotency_records(self, case_ids: Collection[UUID]) -> int:
+        """Delete the idempotency records of commands on these cases (their customer was
+        erased); answers how many."""
+        return self._support_recorder.delete_idempotency_records(case_ids)
+
+    def _expire_when_due(self) -> None:
+        if time.monotonic() >= self._expiry_due:
+            self.expire_idempotency_records()
 
     def _ticket_at_expected_version(self, case_id: UUID, context: CommandContext) -> Ticket:
         ticket = self.get_case(case_id)

@@ -22,7 +22,8 @@ class CommandContext:
     actor: Actor
     # A stale expected version is refused instead of being retried (HTTP If-Match).
     expected_version: int | None = None
-    # A repeated key with the same fingerprint replays the first result.
+    # The client's key: repeated by the same actor with the same fingerprint, it replays
+    # the first result (within the desk's retention).
     idempotency_key: str | None = None
     fingerprint: str = ""
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
@@ -34,6 +34,15 @@ class SupportRecorder(Protocol):
     ) -> Sequence[int] | None: ...
 
     def select_idempotency_record(self, key: str) -> IdempotencyRecord | None: ...
+
+    def expire_idempotency_records(self, older_than: timedelta) -> int:
+        """Delete the records recorded longer ago than that (by the store's clock, which
+        stamped them); answers how many."""
+        ...
+
+    def delete_idempotency_records(self, case_ids: Collection[UUID]) -> int:
+        """Delete the records of commands on these cases (their customer was erased)."""
+        ...
 
     def allocate_case_numbers(self, count: int) -> list[int]:
         """Unique numbers for human-readable case numbers (gaps allowed)."""

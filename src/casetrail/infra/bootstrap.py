@@ -7,7 +7,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -72,6 +72,7 @@ def build_postgres_desk(database_url: str, settings: Settings) -> SupportDesk:
         new_id=uuid.uuid4,
         max_commands_per_commit=settings.max_commands_per_commit,
         wrap_mapper=shredding(keys),
+        idempotency_retention=timedelta(hours=settings.idempotency_retention_hours),
     )
 
 

@@ -1,14 +1,17 @@
 """The event store on PostgreSQL: the eventsourcing library's recorder, plus idempotency
-records written in the same transaction as the events they answer for, plus the sequence
-that numbers cases.
+records written in the same transaction as the events they answer for (kept for a stated
+retention, deleted sooner when their case's customer is erased), plus the sequence that
+numbers cases.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
@@ -37,9 +40,18 @@ class SupportEventRecorder(PostgresApplicationRecorder):
             ).format(self._idempotency_table)
         )
         self.sql_create_statements.append(
+            SQL("CREATE INDEX IF NOT EXISTS {} ON {} (recorded_at)").format(
+                Identifier(f"{prefix}_idempotency_recorded"), self._idempotency_table
+            )
+        )
+        self.sql_create_statements.append(
             SQL("CREATE SEQUENCE IF NOT EXISTS {}").format(self._case_number_sequence)
         )
         events_table = SQL("{}.{}").format(schema, Identifier(events_table_name))
+        self._select_streams = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state FROM {}"
+            " WHERE originator_id = ANY(%s) ORDER BY notification_id"
+        ).format(events_table)
         append_function = SQL("{}.{}").format(schema, Identifier(f"{prefix}_append"))
         self.sql_create_statements.append(
             SQL(
@@ -112,6 +124,41 @@ class SupportEventRecorder(PostgresApplicationRecorder):
         return IdempotencyRecord(
             key=row["key"], fingerprint=row["fingerprint"], result=row["result"]
         )
+
+    def expire_idempotency_records(self, older_than: timedelta) -> int:
+        with self.datastore.get_connection() as conn:
+            cursor = conn.execute(
+                SQL("DELETE FROM {} WHERE recorded_at < now() - %s").format(
+                    self._idempotency_table
+                ),
+                (older_than,),
+            )
+            return cursor.rowcount
+
+    def delete_idempotency_records(self, case_ids: Collection[UUID]) -> int:
+        with self.datastore.get_connection() as conn:
+            cursor = conn.execute(
+                SQL("DELETE FROM {} WHERE result->>'case_id' = ANY(%s)").format(
+                    self._idempotency_table
+                ),
+                ([str(case_id) for case_id in case_ids],),
+            )
+            return cursor.rowcount
+
+    def select_stream_notifications(self, stream_ids: Collection[UUID]) -> list[Notification]:
+        """Every event of these streams with its notification id, in notification order."""
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(self._select_streams, (list(stream_ids),)).fetchall()
+        return [
+            Notification(
+                id=row["notification_id"],
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in rows
+        ]
 
     def allocate_case_numbers(self, count: int) -> list[int]:
         with self.datastore.get_connection() as conn:

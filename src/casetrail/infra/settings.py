@@ -146,3 +146,6 @@ class Settings(BaseSettings):
     # Per-customer keys (crypto-shredding) are cached this long by each process: another
     # process's erasure takes effect in it within this time (the erasing process's at once).
     privacy_key_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # An Idempotency-Key replays its first answer this long; its record (which case, which
+    # request fingerprint) is then deleted. An erasure deletes the customer's at once.
+    idempotency_retention_hours: float = Field(default=24.0, gt=0, le=24 * 30)

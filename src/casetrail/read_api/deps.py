@@ -68,7 +68,8 @@ async def command_context(
     return CommandContext(
         actor=actor,
         expected_version=parse_if_match(if_match),
-        idempotency_key=f"{actor.subject}:{idempotency_key}" if idempotency_key else None,
+        # The desk keys its record by the caller (role and subject) and this key.
+        idempotency_key=idempotency_key,
         fingerprint=fingerprint,
     )
 

@@ -60,6 +60,10 @@ class CustomerKeys(Protocol):
 
     def record_owner(self, customer_id: str, stream_ids: Sequence[UUID]) -> None: ...
 
+    def streams(self, customer_id: str) -> list[UUID]:
+        """The streams (cases and their conversations) that belong to the customer."""
+        ...
+
     def destroy(self, customer_id: str, actor: Actor, reason: str, at: datetime) -> bool:
         """Delete the key for good and log the erasure; answers whether a key existed.
         A destroyed customer's key is never made again (a tombstone stays)."""
@@ -87,6 +91,10 @@ class MemoryCustomerKeys:
         with self._lock:
             for stream_id in stream_ids:
                 self._owners.setdefault(stream_id, customer_id)
+
+    def streams(self, customer_id: str) -> list[UUID]:
+        with self._lock:
+            return [stream for stream, owner in self._owners.items() if owner == customer_id]
 
     def destroy(self, customer_id: str, actor: Actor, reason: str, at: datetime) -> bool:
         with self._lock:
@@ -148,6 +156,13 @@ class PostgresCustomerKeys:
             " SELECT unnest(%s::uuid[]), %s ON CONFLICT (stream_id) DO NOTHING",
             (list(stream_ids), customer_id),
         )
+
+    def streams(self, customer_id: str) -> list[UUID]:
+        rows = self._run(
+            "SELECT stream_id FROM casetrail_stream_owners WHERE customer_id = %s",
+            (customer_id,),
+        )
+        return [row[0] for row in rows]
 
     def destroy(self, customer_id: str, actor: Actor, reason: str, at: datetime) -> bool:
         with self._lock:

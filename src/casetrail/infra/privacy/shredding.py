@@ -5,11 +5,16 @@ stream and field name), before the event is stored; they are decrypted when read
 Once the key is destroyed they read as erased: the case, its history, its messages and
 every projection rebuilt from the events. The events are never rewritten.
 
-Personal fields (what a customer wrote or sent, and what staff wrote about it):
-- a case when opened (``Ticket.Opened``): ``subject``, ``description``;
+Personal fields (what a customer wrote or sent, what staff wrote about it, and the
+references that lead back to the customer elsewhere):
+- a case when opened (``Ticket.Opened``): ``subject``, ``description``, ``order_id``,
+  ``external_ref``, ``tags``;
+- the reasons given for a status change, a resolution, a reopening and an escalation;
+- tags added or removed later (``Ticket.Tagged``, ``Ticket.Untagged``);
 - a message (``Conversation.MessagePosted``): ``body``, ``attachment_uri``.
+A list field has each item sealed on its own; once erased its items are left out.
 Identifiers stay in clear (``customer_id`` names the key; ``author_id`` and ids are
-pseudonymous), as do statuses, priorities, tags and timestamps.
+pseudonymous), as do statuses, priorities, levels and timestamps.
 """
 
 from __future__ import annotations
@@ -34,11 +39,23 @@ from casetrail.infra.privacy.keys import CustomerKeys
 
 PREFIX = "shredded:v1:"
 PERSONAL_FIELDS: dict[type[Any], tuple[str, ...]] = {
-    Ticket.Opened: ("subject", "description"),
+    Ticket.Opened: ("subject", "description", "order_id", "external_ref", "tags"),
+    Ticket.StatusChanged: ("reason",),
+    Ticket.Resolved: ("resolution",),
+    Ticket.Reopened: ("reason",),
+    Ticket.Escalated: ("reason",),
+    Ticket.Tagged: ("tags",),
+    Ticket.Untagged: ("tags",),
     Conversation.MessagePosted: ("body", "attachment_uri"),
 }
-# What an erased field reads as: optional fields become absent, the others say so.
-ERASED_VALUES: dict[str, str | None] = {"attachment_uri": None}
+# What an erased field reads as: references and optional fields become absent (an erased
+# tag is left out of its list), the others say so.
+ERASED_VALUES: dict[str, str | None] = {
+    "attachment_uri": None,
+    "order_id": None,
+    "external_ref": None,
+    "tags": None,
+}
 
 
 class CorruptPersonalField(ValueError):
@@ -131,6 +148,13 @@ class ShreddingMapper(Mapper[UUID]):
             value = state.get(name)
             if isinstance(value, str) and value:
                 encrypted[name] = _seal(key, customer_id, stream_id, name, value)
+            elif isinstance(value, list | tuple):
+                encrypted[name] = [
+                    _seal(key, customer_id, stream_id, name, item)
+                    if isinstance(item, str) and item
+                    else item
+                    for item in value
+                ]
         # The base mapper reads the event's attributes: hand it a copy with sealed fields.
         copy = object.__new__(type(domain_event))
         object.__setattr__(copy, "__dict__", encrypted)
@@ -145,7 +169,18 @@ class ShreddingMapper(Mapper[UUID]):
                 value = state.get(name)
                 if isinstance(value, str) and value.startswith(PREFIX):
                     state[name] = self._open(value, state["originator_id"], name)
+                elif isinstance(value, list):
+                    state[name] = self._open_items(value, state["originator_id"], name)
         return event
+
+    def _open_items(self, items: list[Any], stream_id: UUID, name: str) -> list[Any]:
+        opened = [
+            self._open(item, stream_id, name)
+            if isinstance(item, str) and item.startswith(PREFIX)
+            else item
+            for item in items
+        ]
+        return [item for item in opened if item is not None]
 
     def _owner_when_stored(self, event: DomainEventProtocol[UUID], stream_id: UUID) -> str | None:
         if isinstance(event, Ticket.Opened):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from uuid import UUID
 
 from casetrail.domain.conversation import conversation_id_for_case
@@ -64,6 +64,15 @@ class MemoryAnswerCache:
                 self._generations[str(stream_id)] = (self._counter, now)
             if len(self._generations) > self._max_answers:
                 self._forget_generations(now)
+
+    def delete_answers(self, case_ids: Collection[UUID | str]) -> int:
+        """Delete every cached answer of these cases (an erasure); answers how many."""
+        cases = {str(case_id) for case_id in case_ids}
+        with self._lock:
+            doomed = [key for key in self._answers if str(key[0]) in cases]
+            for key in doomed:
+                del self._answers[key]
+        return len(doomed)
 
     def _generation(self, stream_id: UUID) -> int:
         return self._generations.get(str(stream_id), (0, 0.0))[0]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from uuid import UUID
 
 import redis
@@ -123,6 +123,20 @@ class RedisGenerations:
             pipe.incr(key)
             pipe.expire(key, GENERATION_SECONDS)
         pipe.execute()
+
+    def delete_answers(self, case_ids: Collection[UUID | str]) -> int:
+        """Delete every cached answer of these cases (an erasure: outdated is not enough,
+        they must not stay stored until they expire). Answers how many; raises a Redis
+        error when it could not."""
+        cases = {str(case_id) for case_id in case_ids}
+        doomed = [
+            key
+            for key in self._client.scan_iter(match=f"{PREFIX}:answer:*", count=1_000)
+            if _bytes(key).decode().split(":")[3] in cases
+        ]
+        for start in range(0, len(doomed), 1_000):
+            self._client.delete(*doomed[start : start + 1_000])
+        return len(doomed)
 
     def close(self) -> None:
         self._client.close()

@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from uuid import UUID
 
 from prometheus_client import CollectorRegistry
 
@@ -27,6 +29,8 @@ from casetrail.projections.timeline import TimelineInvalidation
 from casetrail.projections.timeline_reading import FallbackTimeline, TimelineMetrics
 from casetrail.read_api.case_timeline import CaseTimelineService
 from casetrail.read_api.routes_benchmark import RawRead
+
+logger = logging.getLogger(__name__)
 
 
 def invalidate_after_commit(invalidation: TimelineInvalidation) -> AfterCommit:
@@ -53,6 +57,7 @@ class TimelineSide:
         self.database_url = database_url
         self.metrics = TimelineMetrics(registry)
         self.cache: RedisAnswerCache | MemoryAnswerCache
+        self._answers: RedisGenerations | MemoryAnswerCache
         if settings.redis_url:
             self.cache = RedisAnswerCache(
                 settings.redis_url, ttl_seconds=settings.timeline_cache_ttl_seconds
@@ -61,9 +66,11 @@ class TimelineSide:
             self.invalidation = CacheInvalidation(
                 generations.bump, database_url, errors=REDIS_ERRORS
             )
+            self._answers = generations
         else:
             self.cache = MemoryAnswerCache(ttl_seconds=settings.timeline_cache_ttl_seconds)
             self.invalidation = CacheInvalidation(self.cache.bump, database_url, errors=())
+            self._answers = self.cache
         self.postgres = PostgresTimelineReader(
             database_url, pool_size=settings.timeline_postgres_pool_size
         )
@@ -98,6 +105,21 @@ class TimelineSide:
         )
         self._services.append(service)
         return service
+
+    def erase_streams(self, stream_ids: Sequence[UUID]) -> None:
+        """An erased customer's cases: their cached answers are outdated and deleted at once
+        (call it once their read-model rows are rewritten). When Redis cannot be reached,
+        what it holds expires with the answers' TTL."""
+        self.invalidation.streams_changed(stream_ids)
+        try:
+            self._answers.delete_answers(stream_ids)
+        except REDIS_ERRORS as error:
+            logger.error(
+                "timeline cache: cannot delete an erased customer's answers (%s); they expire"
+                " within %d s",
+                error,
+                self.settings.timeline_cache_ttl_seconds,
+            )
 
     def benchmark_read(self) -> RawRead | None:
         """The benchmark route's Redis GET, through the answer cache's own client."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -54,6 +55,12 @@ class CaseEventsView(BatchedView):
 
     def public_views(self) -> Mapping[str, Composed]:
         return {CASE_EVENTS: self.qualified(self.table_prefix)}
+
+    def delete_stream_rows(self, curs: Cursor[DictRow], stream_ids: Sequence[UUID]) -> None:
+        """Delete the rows these streams' events made: every step of these cases."""
+        curs.execute(
+            SQL("DELETE FROM {} WHERE case_id = ANY(%s)").format(self.table), (list(stream_ids),)
+        )
 
     def write(self, curs: Cursor[DictRow], events: Sequence[Any]) -> None:
         entries = [case_event_entry(event) for event in events if isinstance(event, Ticket.Event)]

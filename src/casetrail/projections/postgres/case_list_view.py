@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -121,6 +122,15 @@ class CaseListView(BatchedView):
 
     def public_views(self) -> Mapping[str, Composed]:
         return {"case_list": self.qualified(self.table_prefix)}
+
+    def delete_stream_rows(self, curs: Cursor[DictRow], stream_ids: Sequence[UUID]) -> None:
+        """Delete the rows these streams' events made (a case's row, by case or thread)."""
+        curs.execute(
+            SQL("DELETE FROM {} WHERE id = ANY(%s) OR conversation_id = ANY(%s)").format(
+                self.table
+            ),
+            (list(stream_ids), list(stream_ids)),
+        )
 
     def write(self, curs: Cursor[DictRow], events: Sequence[Any]) -> None:
         case_ids, conversation_ids = rows_needed(events)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -54,6 +55,16 @@ class CaseMessagesView(BatchedView):
 
     def public_views(self) -> Mapping[str, Composed]:
         return {"case_messages": self.qualified(self.table_prefix)}
+
+    def delete_stream_rows(self, curs: Cursor[DictRow], stream_ids: Sequence[UUID]) -> None:
+        """Delete the rows these streams' events made: their threads and messages."""
+        for table in (self.messages, self.conversations):
+            curs.execute(
+                SQL("DELETE FROM {} WHERE conversation_id = ANY(%s) OR case_id = ANY(%s)").format(
+                    table
+                ),
+                (list(stream_ids), list(stream_ids)),
+            )
 
     def write(self, curs: Cursor[DictRow], events: Sequence[Any]) -> None:
         needed = conversations_needed(events)
