@@ -141,3 +141,20 @@ def test_a_new_window_starts_a_new_count() -> None:
     limiter = MemoryRateLimiter()
     assert [limiter.hit("c", 2, FROZEN_NOW).allowed for _ in range(3)] == [True, True, False]
     assert limiter.hit("c", 2, FROZEN_NOW + 60).allowed
+
+
+def test_requests_with_bad_credentials_are_limited_per_client_address(memory_server: str) -> None:
+    """Guessing tokens (or retrying an expired one) is throttled like any other flood, by
+    address since there is no client to count; it takes nothing from valid clients."""
+    forged = {"Authorization": "Bearer not-a-token"}
+    responses = burst(memory_server, forged, LIMIT + 5)
+    statuses = [response.status_code for response in responses]
+    assert statuses.count(401) == LIMIT, statuses
+    assert statuses.count(429) == 5, statuses
+    refused = next(response for response in responses if response.status_code == 429)
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert int(refused.headers["retry-after"]) >= 1
+    # No header at all counts against the same address.
+    with httpx.Client(base_url=memory_server) as client:
+        assert client.get("/support/cases").status_code == 429
+    assert_limit_held(burst(memory_server, bearer(Role.AGENT, f"agent-{uuid.uuid4()}")), LIMIT)

@@ -26,6 +26,7 @@ from casetrail.read_api import (
 from casetrail.read_api.authentication import Authentication, RateLimitHeaders
 from casetrail.read_api.body_limit import BodySizeLimit
 from casetrail.read_api.case_timeline import CaseTimelineService
+from casetrail.read_api.openapi_document import install_openapi_document
 from casetrail.read_api.problems import install_problem_handlers
 from casetrail.read_api.query_deps import ReadOptions
 from casetrail.read_api.request_metrics import RequestMetrics
@@ -68,6 +69,7 @@ def create_app(
     app.state.authentication = authentication or Authentication()
     app.state.erasure = erasure
     install_problem_handlers(app)
+    install_openapi_document(app)
     app.add_middleware(RequestMetrics, registry=registry)
     app.include_router(routes_health.router)
     app.include_router(routes_case_queries.router)

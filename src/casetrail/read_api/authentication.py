@@ -10,9 +10,10 @@ import logging
 import time
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from casetrail.read_api.principals import Principal
@@ -22,6 +23,15 @@ from casetrail.read_api.tokens import InvalidToken, TokenVerifier
 
 REALM = "casetrail"
 MAX_TOKEN_LENGTH = 8_192
+
+# Declares the scheme in the OpenAPI of every route that authenticates; the header itself is
+# checked below, with this API's own problems (the declaration never refuses anything).
+BEARER_JWT = HTTPBearer(
+    scheme_name="bearerJWT",
+    bearerFormat="JWT",
+    description="An access token from the identity provider (`casetrail token` in development).",
+    auto_error=False,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -59,32 +69,48 @@ def bearer_token(request: Request) -> str:
     return token
 
 
-def authenticated(request: Request) -> Principal:
-    """The verified caller, counted against its rate limit (FastAPI runs this once a request)."""
+def authenticated(
+    request: Request,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER_JWT)],
+) -> Principal:
+    """The verified caller, counted against its rate limit (FastAPI runs this once a request).
+
+    A request whose credentials fail is counted too, against its client address: guessing
+    tokens (or a client stuck with an expired one) gets 429s like any other flood."""
     auth: Authentication = request.app.state.authentication
     try:
         principal = auth.verifier.verify(bearer_token(request))
-    except InvalidToken as error:
-        raise unauthenticated(str(error)) from None
-    decision = _count(auth, principal)
-    if decision is not None:
-        request.state.rate_limit = decision
-        if not decision.allowed:
-            raise ApiProblem(
-                429,
-                "rate-limited",
-                "Too many requests",
-                f"at most {decision.limit} requests a minute; retry in {decision.reset_seconds} s",
-                {"Retry-After": str(decision.reset_seconds)},
-            )
+    except (InvalidToken, ApiProblem) as error:
+        refusal = error if isinstance(error, ApiProblem) else unauthenticated(str(error))
+        _limit(request, _count(auth, address_key(request), auth.limits.per_minute))
+        raise refusal from None
+    _limit(request, _count(auth, principal.client_key, auth.limits.for_role(principal.role.value)))
     return principal
 
 
-def _count(auth: Authentication, principal: Principal) -> RateDecision | None:
-    try:
-        return auth.limiter.hit(
-            principal.client_key, auth.limits.for_role(principal.role.value), auth.clock()
+def address_key(request: Request) -> str:
+    """The rate limit's unit for callers without valid credentials (no role has this form)."""
+    host = request.client.host if request.client is not None else "unknown"
+    return f"address:{host}"
+
+
+def _limit(request: Request, decision: RateDecision | None) -> None:
+    if decision is None:
+        return
+    request.state.rate_limit = decision
+    if not decision.allowed:
+        raise ApiProblem(
+            429,
+            "rate-limited",
+            "Too many requests",
+            f"at most {decision.limit} requests a minute; retry in {decision.reset_seconds} s",
+            {"Retry-After": str(decision.reset_seconds)},
         )
+
+
+def _count(auth: Authentication, client: str, limit: int) -> RateDecision | None:
+    try:
+        return auth.limiter.hit(client, limit, auth.clock())
     except Exception as error:
         # A limiter that cannot count (Redis away) must not take the API down with it.
         logger.warning("rate limiter unavailable, request let through: %s", error)

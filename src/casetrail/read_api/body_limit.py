@@ -1,4 +1,9 @@
-"""Refuse oversize request bodies with 413 before reading them into memory."""
+"""Refuse oversize request bodies with 413 before reading them into memory.
+
+A declared ``Content-Length`` is refused at once; a chunked body is counted as it arrives.
+Once the count passes the limit, the answer is 413 whatever the application made of the
+cut-off body (FastAPI turns a body it could not read into a 400 of its own).
+"""
 
 from __future__ import annotations
 
@@ -29,25 +34,32 @@ class BodySizeLimit:
             await self._refuse(scope, send)
             return
         received = 0
-        response_started = False
+        too_large = replaced = response_started = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
+        async def guarded_send(message: Message) -> None:
+            nonlocal response_started, replaced
             if message["type"] == "http.response.start":
                 response_started = True
-            await send(message)
+                if too_large:
+                    # The application answered a body it never got whole: replace its answer.
+                    replaced = True
+                    await self._refuse(scope, send)
+                    return
+            if not replaced:
+                await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, guarded_send)
         except BodyTooLarge:
             if not response_started:
                 await self._refuse(scope, send)

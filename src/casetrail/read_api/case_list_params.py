@@ -16,12 +16,20 @@ from casetrail.domain.values import CaseStatus, Channel, Priority
 from casetrail.projections.queries import CaseFilter, CaseQuery, CaseSort, SortKey
 from casetrail.projections.rows import PRIORITY_RANK
 from casetrail.read_api.case_views import LIST_FIELDS
-from casetrail.read_api.cursors import MAX_CURSOR_LENGTH, InvalidCursor, decode_cursor
+from casetrail.read_api.cursors import (
+    CURSOR_DESCRIPTION,
+    CURSOR_PATTERN,
+    MAX_CURSOR_LENGTH,
+    InvalidCursor,
+    decode_cursor,
+)
 from casetrail.read_api.query_deps import invalid_parameter, parse_choices
 from casetrail.read_api.schemas import MAX_ID, MAX_TAG
 
 MAX_LIMIT = 100
 MAX_SEARCH = 500
+_FIELD_NAME = "(" + "|".join(LIST_FIELDS) + ")"
+FIELDS_PATTERN = f"^{_FIELD_NAME}(,{_FIELD_NAME})*$"
 
 StatusParam = Annotated[
     list[str] | None,
@@ -41,6 +49,10 @@ TagParam = Annotated[
     Query(description="Cases carrying every one of these tags."),
 ]
 TimeParam = Annotated[AwareDatetime | None, Query(description="RFC 3339 time with its offset.")]
+BeforeParam = Annotated[
+    AwareDatetime | None,
+    Query(description="RFC 3339 time with its offset, later than the matching *_after (or 422)."),
+]
 
 
 def case_filter(
@@ -50,9 +62,9 @@ def case_filter(
     tag: TagParam = None,
     unassigned: Annotated[bool, Query(description="Only cases with no assignee.")] = False,
     created_after: TimeParam = None,
-    created_before: TimeParam = None,
+    created_before: BeforeParam = None,
     updated_after: TimeParam = None,
-    updated_before: TimeParam = None,
+    updated_before: BeforeParam = None,
     q: Annotated[
         str | None,
         Query(
@@ -95,10 +107,23 @@ class PageParams:
             ),
         ] = CaseSort.NEWEST,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 25,
-        cursor: Annotated[str | None, Query(min_length=1, max_length=MAX_CURSOR_LENGTH)] = None,
+        cursor: Annotated[
+            str | None,
+            Query(
+                min_length=1,
+                max_length=MAX_CURSOR_LENGTH,
+                description=CURSOR_DESCRIPTION,
+                json_schema_extra={"pattern": CURSOR_PATTERN},
+            ),
+        ] = None,
         fields: Annotated[
             str | None,
-            Query(max_length=1_000, description="Comma-separated fields to return (id always)."),
+            Query(
+                max_length=1_000,
+                description="Comma-separated fields to return (id always); an unknown name is"
+                " a 422.",
+                json_schema_extra={"pattern": FIELDS_PATTERN},
+            ),
         ] = None,
     ) -> None:
         self.sort = sort

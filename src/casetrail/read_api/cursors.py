@@ -15,6 +15,11 @@ from typing import Any
 
 _VERSION = 1
 MAX_CURSOR_LENGTH = 2_048
+CURSOR_PATTERN = "^[A-Za-z0-9_-]+$"
+CURSOR_DESCRIPTION = (
+    "A next_cursor of an earlier page, passed back unchanged with the same filters and sort;"
+    " any other value is a 422."
+)
 
 
 class InvalidCursor(ValueError):

@@ -32,6 +32,10 @@ async def current_actor(principal: CurrentPrincipal) -> Actor:
     return principal.actor
 
 
+# What the OpenAPI promises parse_if_match accepts (it also takes surrounding spaces).
+IF_MATCH_PATTERN = r'^(W/)?"?[0-9]{1,18}"?$'
+
+
 def parse_if_match(value: str | None) -> int | None:
     if value is None:
         return None
@@ -49,7 +53,14 @@ def parse_if_match(value: str | None) -> int | None:
 async def command_context(
     request: Request,
     actor: Annotated[Actor, Depends(current_actor)],
-    if_match: Annotated[str | None, Header(description="The case version the client saw.")] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            description='The case version the client saw, as its ETag gives it ("3");'
+            " anything else is a 400.",
+            json_schema_extra={"pattern": IF_MATCH_PATTERN},
+        ),
+    ] = None,
     idempotency_key: Annotated[
         str | None,
         Header(

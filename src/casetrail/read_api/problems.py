@@ -20,6 +20,7 @@ from casetrail.commands.results import (
     VersionConflict,
 )
 from casetrail.domain.errors import CaseIsClosed, CaseNotAssigned, DomainError, InvalidTransition
+from casetrail.read_api.allowed_methods import allowed_methods
 from casetrail.read_api.schemas import FieldError, Problem
 
 PROBLEM_JSON = "application/problem+json"
@@ -108,8 +109,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         slug = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
         return problem_response(
-            request, error.status_code, slug, str(error.detail), headers=dict(error.headers or {})
+            request, error.status_code, slug, str(error.detail), headers=headers
         )
 
     @app.exception_handler(ApiProblem)

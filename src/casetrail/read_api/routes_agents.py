@@ -39,7 +39,13 @@ def agent_workload(
     read_model: ReadModelDep,
     options: ReadOptionsDep,
     timezone: Annotated[
-        str, Query(max_length=64, description='IANA time zone that "today" is counted in.')
+        str,
+        Query(
+            max_length=64,
+            description='IANA time zone that "today" is counted in, such as Europe/Paris;'
+            " an unknown name is a 422.",
+            json_schema_extra={"pattern": r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"},
+        ),
     ] = "UTC",
 ) -> AgentWorkloadRead:
     if principal.role is Role.AGENT and agent_id != principal.subject:

@@ -29,6 +29,8 @@ from casetrail.read_api.case_views import (
     message_read_from_row,
 )
 from casetrail.read_api.cursors import (
+    CURSOR_DESCRIPTION,
+    CURSOR_PATTERN,
     MAX_CURSOR_LENGTH,
     InvalidCursor,
     decode_cursor,
@@ -175,7 +177,15 @@ def list_messages(
     desk: Desk,
     response: Response,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(min_length=1, max_length=MAX_CURSOR_LENGTH)] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_CURSOR_LENGTH,
+            description=CURSOR_DESCRIPTION,
+            json_schema_extra={"pattern": CURSOR_PATTERN},
+        ),
+    ] = None,
 ) -> MessagePage:
     after = 0
     if cursor is not None:

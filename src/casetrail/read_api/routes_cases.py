@@ -21,6 +21,7 @@ from casetrail.commands.results import CommandResult
 from casetrail.domain.ticket import Ticket
 from casetrail.domain.values import AuthorType, CaseStatus
 from casetrail.read_api.audience import shown_history
+from casetrail.read_api.case_links import CASE_OPENED_LINKS
 from casetrail.read_api.deps import Authenticated, Context, Desk
 from casetrail.read_api.permissions import (
     MANAGES_CASES,
@@ -93,7 +94,12 @@ def describe(response: Response, result: CommandResult) -> None:
         response.headers["Idempotent-Replayed"] = "true"
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=CaseOpened)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CaseOpened,
+    responses={201: {"links": CASE_OPENED_LINKS}},
+)
 def open_case(
     body: CaseCreate, desk: Desk, context: Context, response: Response, principal: WritesCases
 ) -> CaseOpened:

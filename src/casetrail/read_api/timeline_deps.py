@@ -70,7 +70,10 @@ async def timeline_params(
     ] = None,
     until: Annotated[
         AwareDatetime | None,
-        Query(description="With includeTimeline: entries before this RFC 3339 time."),
+        Query(
+            description="With includeTimeline: entries before this RFC 3339 time, which must"
+            " be later than since (or 422)."
+        ),
     ] = None,
     header_position: Annotated[int | None, Header(alias=MIN_POSITION_HEADER, ge=0)] = None,
     min_position: Annotated[int | None, Query(ge=0)] = None,
