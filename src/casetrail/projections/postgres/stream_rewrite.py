@@ -4,8 +4,9 @@ After an erasure the customer's events read differently (their personal fields a
 but the rows already projected from them still hold what they read before. This replaces
 those rows, in each version that exists (the active one, one being built, and the previous
 ones kept for comparison), with what a rebuild of that version would write now: the rows
-are deleted and the streams' events up to the version's tracked position applied again,
-in one transaction that holds the version's tracking row, so no runner writes in between.
+are deleted and the streams' events up to the version's tracked position (but those an
+operator parked for that projection) applied again, in one transaction that holds the
+version's tracking row, so no runner writes in between.
 
 A runner may have read some of these events just before they changed and not written them
 yet: the versions in use are first given a moment to pass the streams' last event, so that
@@ -26,6 +27,8 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from casetrail.projections.postgres.catalog import VIEW_CLASSES, tracking_table
+from casetrail.projections.postgres.parking import parked_between
+from casetrail.projections.postgres.storable_parameters import store_text_safely
 from casetrail.projections.postgres.versions import build_view, existing_versions, read_versions
 from casetrail.projections.postgres.view import Numbered
 
@@ -97,6 +100,7 @@ def _rewrite_version(
     if not isinstance(view, DeletesStreamRows):
         raise TypeError(f"the {projection} view cannot delete the rows of a stream")
     with datastore.transaction(commit=True) as curs:
+        store_text_safely(curs)  # as the runners write (the desk's datastore may not)
         row = curs.execute(
             SQL("SELECT notification_id FROM {} WHERE application_name = %s FOR UPDATE").format(
                 Identifier(tracking_table(projection, version))
@@ -105,7 +109,8 @@ def _rewrite_version(
         ).fetchone()
         position = int(row["notification_id"] or 0) if row is not None else 0
         view.delete_stream_rows(curs, stream_ids)
-        applied = [event for number, event in events if number <= position]
+        parked = parked_between(curs, projection, 0, position)
+        applied = [event for number, event in events if number <= position and number not in parked]
         if applied:
             view.write(curs, applied)
     return position
