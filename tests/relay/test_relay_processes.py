@@ -10,16 +10,21 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from casetrail.commands.desk import SupportDesk
 from casetrail.commands.messages import CommandContext, OpenCase
 from casetrail.domain.values import Actor
+from casetrail.infra.case_event_relay import RELAY_NAME
 from casetrail.infra.server_process import start_server
 from casetrail.infra.stack.stack import Stack
+from casetrail.projections.postgres.status import StatusReader
 from tests.fixtures.auth import supervisor_headers
 from tests.relay.conftest import consuming, receive
 
@@ -37,14 +42,23 @@ def kcat() -> str:
     return found
 
 
-def relay_process(stack: Stack, database_url: str, log: Path) -> subprocess.Popen[bytes]:
+def casetrail_process(
+    command: str, stack: Stack, database_url: str, log: Path, **extra_env: str
+) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CASETRAIL_")}
     env["CASETRAIL_DATABASE_URL"] = database_url
     env["CASETRAIL_KAFKA_BOOTSTRAP_SERVERS"] = stack.kafka.bootstrap_servers
+    env.update(extra_env)
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "casetrail", "relay"], env=env, stdout=out, stderr=out
+            [sys.executable, "-m", "casetrail", command], env=env, stdout=out, stderr=out
         )
+
+
+def relay_process(
+    stack: Stack, database_url: str, log: Path, **extra_env: str
+) -> subprocess.Popen[bytes]:
+    return casetrail_process("relay", stack, database_url, log, **extra_env)
 
 
 def opened_case_ids(messages: list[bytes]) -> list[str]:
@@ -83,6 +97,66 @@ def test_a_kill_9_of_the_relay_loses_nothing(
     assert len(opened) == 300
     assert set(opened) <= seen, f"{len(set(opened) - seen)} cases never published"
     assert "relay stopped" in log.read_text()
+
+
+def test_the_relay_runs_the_relay_only(
+    stack: Stack, relay_desk: SupportDesk, stack_database: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "relay.log"
+    group = f"test-commerce-{uuid.uuid4().hex[:10]}"
+    context = CommandContext(actor=Actor("agent-1", "AGENT"))
+    opened = {
+        str(relay_desk.open_case(OpenCase(f"cust-{n}", f"Case {n}", ""), context).case_id)
+        for n in range(3)
+    }
+    relay = relay_process(stack, stack_database, log, CASETRAIL_COMMERCE_CONSUMER_GROUP=group)
+    try:
+        with consuming(stack, ["support.case.opened"]) as consumer:
+            seen: set[str] = set()
+            deadline = time.monotonic() + 120
+            while not opened <= seen and time.monotonic() < deadline:
+                seen |= set(opened_case_ids([m.value for m in receive(consumer, 100, timeout=2)]))
+        assert opened <= seen, "the relay never published the cases"
+        # Published: the relay is fully up. Nothing else of casetrail ran in its process.
+        statuses = StatusReader(
+            relay_desk, lambda: psycopg.connect(stack_database, row_factory=dict_row)
+        ).read()
+        assert [s.projection for s in statuses if s.position or s.runner_active] == []
+        groups = stack.kafka.admin().list_consumer_groups().result(timeout=30).valid
+        assert group not in {listing.group_id for listing in groups}
+    finally:
+        relay.send_signal(signal.SIGTERM)
+        assert relay.wait(timeout=30) == 0, log.read_text()[-3000:]
+
+
+def test_project_runs_the_projections_only(
+    stack: Stack, relay_desk: SupportDesk, stack_database: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "project.log"
+    group = f"test-commerce-{uuid.uuid4().hex[:10]}"
+    context = CommandContext(actor=Actor("agent-1", "AGENT"))
+    for n in range(3):
+        relay_desk.open_case(OpenCase(f"cust-{n}", f"Case {n}", ""), context)
+    project = casetrail_process(
+        "project", stack, stack_database, log, CASETRAIL_COMMERCE_CONSUMER_GROUP=group
+    )
+    status = StatusReader(relay_desk, lambda: psycopg.connect(stack_database, row_factory=dict_row))
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not all(
+            s.position == s.head and s.runner_active for s in status.read()
+        ):
+            time.sleep(0.2)
+        assert all(s.position == s.head for s in status.read()), "the projections never ran"
+        # Projected: the process is fully up. No relay and no consumer ran in it.
+        with psycopg.connect(stack_database, autocommit=True) as conn:
+            free = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (RELAY_NAME,))
+            assert free.fetchone() == (True,), "a relay holds the relay's lock"
+        groups = stack.kafka.admin().list_consumer_groups().result(timeout=30).valid
+        assert group not in {listing.group_id for listing in groups}
+    finally:
+        project.send_signal(signal.SIGTERM)
+        assert project.wait(timeout=30) == 0, log.read_text()[-3000:]
 
 
 def test_serve_publishes_when_kafka_is_configured_and_kcat_reads_it(

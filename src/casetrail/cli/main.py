@@ -8,6 +8,7 @@ from casetrail.cli.change_capture import change_capture
 from casetrail.cli.commerce import commerce_schemas, generate_commerce, ingest
 from casetrail.cli.consume import consume
 from casetrail.cli.customers import customers
+from casetrail.cli.errors import OneLineErrors
 from casetrail.cli.projections import project, projections
 from casetrail.cli.relay import relay
 from casetrail.cli.serve import serve
@@ -15,7 +16,7 @@ from casetrail.cli.stack import stack
 from casetrail.cli.token import token
 
 
-@click.group()
+@click.group(cls=OneLineErrors)
 @click.version_option(__version__, prog_name="casetrail")
 def main() -> None:
     """casetrail: an event-sourced customer-support backend."""

@@ -47,7 +47,7 @@ def _settings(**overrides: bool) -> Settings:
 def _attached(settings: Settings) -> Iterator[Runtime]:
     """The runtime, with its failures as one-line messages instead of tracebacks."""
     try:
-        with runtime(settings, share_embedded=True) as running:
+        with runtime(settings) as running:
             yield running
     except LocalPostgresError as error:
         raise click.ClickException(str(error).splitlines()[0]) from None

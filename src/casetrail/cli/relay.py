@@ -8,16 +8,19 @@ from types import FrameType
 import click
 from prometheus_client import CollectorRegistry, start_http_server
 
+from casetrail.cli.errors import load_settings
 from casetrail.infra.bootstrap import runtime
 from casetrail.infra.case_event_relay import CaseEventRelay
-from casetrail.infra.settings import Settings
 
 
 @click.command()
 @click.option("--metrics-port", type=int, default=None, help="Serve Prometheus metrics here.")
 def relay(metrics_port: int | None) -> None:
-    """Publish committed case events to Kafka (support.case.*), alone, to scale out."""
-    settings = Settings()
+    """Publish committed case events to Kafka (support.case.*), alone, to scale out.
+
+    Runs the relay only: no projections, no commerce consumer (``casetrail project`` and
+    ``casetrail consume`` run those)."""
+    settings = load_settings(run_workers=False)
     if not settings.kafka_bootstrap_servers:
         raise click.ClickException("set CASETRAIL_KAFKA_BOOTSTRAP_SERVERS to relay case events")
     logging.basicConfig(

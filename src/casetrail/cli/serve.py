@@ -8,13 +8,13 @@ from types import FrameType
 import click
 import uvicorn
 
+from casetrail.cli.errors import load_settings
 from casetrail.infra.authentication import build_authentication
 from casetrail.infra.bootstrap import runtime, utc_now
 from casetrail.infra.bounded_http import HeadLimits, bounded_http_protocol
-from casetrail.infra.local_postgres import LocalPostgresError, port_in_use
+from casetrail.infra.http_listener import bind_listener
 from casetrail.infra.privacy.erasure import erasure_for
 from casetrail.infra.readiness import postgres_check, projections_check
-from casetrail.infra.settings import Settings
 from casetrail.read_api.app import create_app
 from casetrail.read_api.query_deps import ReadOptions
 
@@ -27,25 +27,30 @@ from casetrail.read_api.query_deps import ReadOptions
 )
 def serve(host: str | None, port: int | None, no_workers: bool) -> None:
     """Run the HTTP API (and, unless --no-workers, the background workers)."""
-    settings = Settings(run_workers=False) if no_workers else Settings()
-    host = host or settings.host
-    port = port or settings.port
-    if port_in_use(port, host):
-        raise click.ClickException(f"port {host}:{port} is already in use (choose one with --port)")
+    given = {"host": host, "port": port, "run_workers": False if no_workers else None}
+    overrides = {name: value for name, value in given.items() if value is not None}
+    settings = load_settings({name: f"--{name}" for name in overrides}, **overrides)
+    host, port = settings.host, settings.port
+    # Bound before anything starts: a busy port or an address this machine lacks is one line.
+    listener = bind_listener(host, port)
     # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into a normal exit so
     # that the embedded PostgreSQL is stopped cleanly behind it.
     signal.signal(signal.SIGTERM, _exit_quietly)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    serving = False
     try:
-        with runtime(settings) as running:
+        with runtime(
+            settings, relay=settings.run_workers, commerce_consumer=settings.run_workers
+        ) as running:
             where = (
                 f"embedded PostgreSQL in {running.embedded.data_dir}"
                 if running.embedded is not None
                 else "PostgreSQL at CASETRAIL_DATABASE_URL"
             )
             click.echo(f"casetrail: serving http://{host}:{port} (docs at /docs), {where}")
+            serving = True
             assert running.read_side is not None
             assert running.timeline is not None
             app = create_app(
@@ -78,26 +83,27 @@ def serve(host: str | None, port: int | None, no_workers: bool) -> None:
                 authentication=build_authentication(settings),
                 erasure=erasure_for(running.desk, utc_now, timeline=running.timeline),
             )
-            uvicorn.run(
-                app,
-                host=host,
-                port=port,
-                http=bounded_http_protocol(
-                    HeadLimits(
-                        max_bytes=settings.http_max_header_bytes,
-                        max_fields=settings.http_max_header_fields,
-                        timeout_seconds=settings.http_header_timeout_seconds,
-                    )
-                ),
-                log_level="warning",
-                access_log=False,
+            server = uvicorn.Server(
+                uvicorn.Config(
+                    app,
+                    http=bounded_http_protocol(
+                        HeadLimits(
+                            max_bytes=settings.http_max_header_bytes,
+                            max_fields=settings.http_max_header_fields,
+                            timeout_seconds=settings.http_header_timeout_seconds,
+                        )
+                    ),
+                    log_level="warning",
+                    access_log=False,
+                )
             )
-    except LocalPostgresError as error:
-        raise click.ClickException(str(error).splitlines()[0]) from None
+            server.run(sockets=[listener])
     except KeyboardInterrupt:
         pass
     finally:
-        click.echo("casetrail: stopped")
+        listener.close()
+        if serving:
+            click.echo("casetrail: stopped")
 
 
 def _exit_quietly(_signum: int, _frame: FrameType | None) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import psycopg
 from prometheus_client import CollectorRegistry
 
 from casetrail.commands.desk import SupportDesk
@@ -23,14 +24,51 @@ from casetrail.infra.privacy.keys import MemoryCustomerKeys, PostgresCustomerKey
 from casetrail.infra.privacy.shredding import KeyCache, shredding
 from casetrail.infra.read_side import ReadSide, start_read_side
 from casetrail.infra.settings import Settings
+from casetrail.infra.shared_postgres import SharedPostgres
 from casetrail.infra.timeline.wiring import TimelineSide, invalidate_after_commit
 from casetrail.projections.commerce_context import CustomerContextReader
 
 EMBEDDED_DATABASE = "casetrail"
 
 
+class StartupError(RuntimeError):
+    """A setting or the machine keeps casetrail from starting; the message is one line."""
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def check_database(database_url: str) -> None:
+    """Connect once, so that an unreachable database is named with its cause at the start."""
+    url = urlsplit(database_url)
+    where = f"{url.hostname or 'localhost'}:{url.port or 5432}{url.path}"
+    try:
+        with psycopg.connect(database_url, connect_timeout=5):
+            pass
+    except psycopg.Error as error:
+        # The URL may carry a password: never repeat it.
+        cause = str(error).replace(database_url, "the URL").strip().splitlines()
+        raise StartupError(
+            f"PostgreSQL at {where} (CASETRAIL_DATABASE_URL) cannot be reached:"
+            f" {cause[0] if cause else type(error).__name__}"
+        ) from None
+
+
+@contextlib.contextmanager
+def embedded_database(data_dir: Path) -> Iterator[LocalPostgres]:
+    """The embedded default's PostgreSQL, with casetrail's database: started unless another
+    casetrail process on ``data_dir`` runs it, stopped when the last of them leaves."""
+    shared = SharedPostgres(data_dir)
+    try:
+        shared.prepare()
+    except OSError as error:
+        raise StartupError(
+            f"cannot use CASETRAIL_DATA_DIR {data_dir}: {error.strerror or error}"
+        ) from None
+    with shared.use(lambda: embedded_postgres(data_dir)) as cluster:
+        cluster.create_database(EMBEDDED_DATABASE)
+        yield cluster
 
 
 def embedded_postgres(data_dir: Path) -> LocalPostgres:
@@ -121,30 +159,45 @@ class Runtime:
     # The 360° timeline: view, readers, answer cache and its invalidation.
     timeline: TimelineSide | None = None
 
-    def close(self) -> None:
-        if self.read_side is not None:
-            self.read_side.close()
-        self.desk.close()
-        if self.embedded is not None:
-            self.embedded.stop()
+
+@contextlib.contextmanager
+def runtime(
+    settings: Settings, *, relay: bool = False, commerce_consumer: bool = False
+) -> Iterator[Runtime]:
+    """Start what the settings ask for (an embedded PostgreSQL by default) and wire it.
+
+    The projections run here when ``settings.run_workers``; the case-event relay and the
+    commerce consumer only when asked for (and Kafka is configured): ``casetrail serve``
+    composes them, each other command runs the one thing it is for. An embedded PostgreSQL
+    is shared with the other casetrail processes of the data directory (see
+    ``shared_postgres``)."""
+    with contextlib.ExitStack() as engines:
+        embedded: LocalPostgres | None = None
+        if settings.database_url is None:
+            embedded = engines.enter_context(embedded_database(settings.data_dir))
+            database_url = embedded.dsn(EMBEDDED_DATABASE)
+        else:
+            database_url = str(settings.database_url)
+            check_database(database_url)
+        with _wired(
+            settings,
+            database_url,
+            embedded,
+            relay=relay,
+            commerce_consumer=commerce_consumer,
+        ) as running:
+            yield running
 
 
 @contextlib.contextmanager
-def runtime(settings: Settings, *, share_embedded: bool = False) -> Iterator[Runtime]:
-    """Start what the settings ask for (an embedded PostgreSQL by default) and wire it.
-
-    With ``share_embedded`` an embedded PostgreSQL that was already running (another
-    casetrail process uses it) is left running at the end."""
-    embedded: LocalPostgres | None = None
-    embedded_was_running = False
-    if settings.database_url is None:
-        embedded = embedded_postgres(settings.data_dir)
-        embedded_was_running = share_embedded and embedded.is_running()
-        embedded.start()
-        embedded.create_database(EMBEDDED_DATABASE)
-        database_url = embedded.dsn(EMBEDDED_DATABASE)
-    else:
-        database_url = str(settings.database_url)
+def _wired(
+    settings: Settings,
+    database_url: str,
+    embedded: LocalPostgres | None,
+    *,
+    relay: bool,
+    commerce_consumer: bool,
+) -> Iterator[Runtime]:
     desk: SupportDesk | None = None
     read_side: ReadSide | None = None
     workers = BackgroundWorkers()
@@ -165,12 +218,14 @@ def runtime(settings: Settings, *, share_embedded: bool = False) -> Iterator[Run
         timeline.prepare()
         # After the read models and the timeline view: the masked views analysts query.
         prepare_analyst_views(database_url)
-        if settings.run_workers and settings.kafka_bootstrap_servers:
-            relay = CaseEventRelay(desk, database_url, settings.kafka_bootstrap_servers, registry)
-            workers.start("case-event-relay", relay.run)
+        if relay and settings.kafka_bootstrap_servers:
+            case_event_relay = CaseEventRelay(
+                desk, database_url, settings.kafka_bootstrap_servers, registry
+            )
+            workers.start("case-event-relay", case_event_relay.run)
         customer_context = open_customer_context(database_url)
         commerce_worker = None
-        if settings.run_workers and settings.kafka_bootstrap_servers:
+        if commerce_consumer and settings.kafka_bootstrap_servers:
             commerce_worker = CommerceWorker(
                 settings, database_url, registry, timeline=timeline.invalidation
             )
@@ -196,5 +251,3 @@ def runtime(settings: Settings, *, share_embedded: bool = False) -> Iterator[Run
             read_side.close()
         if desk is not None:
             desk.close()
-        if embedded is not None and not embedded_was_running:
-            embedded.stop()

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field, PostgresDsn, SecretStr, model_validator
+from pydantic import Field, PostgresDsn, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     run_workers: bool = True
 
     jwt_secret: SecretStr = SecretStr("casetrail-development-secret-change-me")
+
+    @field_validator("database_url")
+    @classmethod
+    def psycopg_reads_the_url(cls, url: PostgresDsn | None) -> PostgresDsn | None:
+        if url is not None and url.scheme not in ("postgresql", "postgres"):
+            raise ValueError("casetrail connects with psycopg: use a postgresql:// URL")
+        return url
 
     @model_validator(mode="after")
     def refuse_development_secrets_in_production(self) -> Settings:
