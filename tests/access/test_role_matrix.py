@@ -15,6 +15,7 @@ from tests.access.conftest import World
 
 COLUMNS = ("agent", "supervisor", "analyst", "customer", "service_read", "service_all")
 
+MESSAGE = {"body": "Any news?"}
 CUSTOMER_MESSAGE = {"author_type": "CUSTOMER", "author_id": "cust-1", "body": "Any news?"}
 NEW_CASE = {"customer_id": "cust-1", "subject": "Broken zip", "description": "on my jacket"}
 
@@ -29,19 +30,28 @@ MATRIX: list[tuple[str, str, str | None, Any, tuple[int, ...]]] = [
     ("GET", "/support/cases/{case_id}/history", "theirs", None, (404, 200, 200, 403, 200, 200)),
     ("GET", "/support/cases/{case_id}/messages", "mine", None, (200, 200, 200, 200, 200, 200)),
     ("GET", "/support/cases/{case_id}/messages", "theirs", None, (404, 200, 200, 404, 200, 200)),
+    # Everyone posts as themselves; naming another author is for services (bots, imports).
+    ("POST", "/support/cases/{case_id}/messages", "mine", MESSAGE, (201, 201, 403, 201, 403, 201)),
+    (
+        "POST",
+        "/support/cases/{case_id}/messages",
+        "theirs",
+        MESSAGE,
+        (404, 201, 403, 404, 403, 201),
+    ),
     (
         "POST",
         "/support/cases/{case_id}/messages",
         "mine",
         CUSTOMER_MESSAGE,
-        (201, 201, 403, 201, 403, 201),
+        (403, 403, 403, 201, 403, 201),
     ),
     (
         "POST",
         "/support/cases/{case_id}/messages",
         "theirs",
         CUSTOMER_MESSAGE,
-        (404, 201, 403, 404, 403, 201),
+        (404, 403, 403, 404, 403, 201),
     ),
     (
         "POST",

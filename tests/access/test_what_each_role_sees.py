@@ -45,6 +45,37 @@ def test_customers_and_analysts_never_see_internal_notes(world: World) -> None:
     assert "VIP, be nice" not in history.text
 
 
+def test_services_read_the_conversation_as_customers_do(world: World) -> None:
+    case_url = f"/support/cases/{world.cases['mine']}"
+    note = {"body": "Refund fraud suspected", "internal": True}
+    assert world.as_("agent", "POST", f"{case_url}/messages", json=note).status_code == 201
+    for surface in ("messages", "history"):
+        seen = world.as_("service_read", "GET", f"{case_url}/{surface}")
+        assert seen.status_code == 200
+        assert "Refund fraud suspected" not in seen.text, surface
+    staff = world.as_("agent", "GET", f"{case_url}/history")
+    assert "Refund fraud suspected" in staff.text
+
+
+def test_people_post_as_themselves_and_services_may_speak_for_others(world: World) -> None:
+    url = f"/support/cases/{world.cases['mine']}/messages"
+    as_customer = {"author_type": "CUSTOMER", "author_id": "cust-1", "body": "I got it"}
+    assert world.as_("agent", "POST", url, json=as_customer).status_code == 403
+    assert world.as_("supervisor", "POST", url, json=as_customer).status_code == 403
+    own = world.as_("agent", "POST", url, json={"body": "Glad to hear"})
+    assert own.status_code == 201
+    imported = world.as_("service_all", "POST", url, json=as_customer)
+    assert imported.status_code == 201
+    history = world.as_("supervisor", "GET", f"/support/cases/{world.cases['mine']}/history")
+    posted = [item for item in history.json()["items"] if item["type"] == "MessagePosted"]
+    authors = [
+        (item["data"]["author_type"], item["data"]["author_id"], item["actor"]["role"])
+        for item in posted
+    ]
+    # The message names its author; the event also records who actually posted it.
+    assert authors[-2:] == [("AGENT", "agent-1", "AGENT"), ("CUSTOMER", "cust-1", "SERVICE")]
+
+
 def test_a_customer_cannot_write_notes_or_speak_for_someone_else(world: World) -> None:
     url = f"/support/cases/{world.cases['mine']}/messages"
     note = {"author_type": "CUSTOMER", "author_id": "cust-1", "body": "x", "internal": True}
@@ -68,7 +99,7 @@ def test_analysts_see_personal_data_masked(world: World) -> None:
     ).json()
     url = f"/support/cases/{opened['id']}"
     world.as_(
-        "supervisor",
+        "service_all",
         "POST",
         f"{url}/messages",
         json={

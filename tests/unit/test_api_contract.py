@@ -8,6 +8,9 @@ from uuid import uuid4
 import pytest
 from fastapi.testclient import TestClient
 
+from casetrail.read_api.principals import Role
+from tests.fixtures.auth import bearer
+
 VALID_CASE: dict[str, Any] = {
     "customer_id": "cust-1",
     "subject": "Parcel never arrived",
@@ -129,7 +132,7 @@ def test_unknown_and_malformed_case_ids(api: TestClient) -> None:
     assert_problem(
         api.post(
             f"/support/cases/{uuid4()}/messages",
-            json={"author_type": "AGENT", "author_id": "a", "body": "x"},
+            json={"body": "x"},
         ),
         404,
     )
@@ -146,7 +149,7 @@ def test_unknown_routes_and_methods_are_problems(api: TestClient) -> None:
 
 BAD_MESSAGES = [
     ({"author_type": "ROBOT"}, "body.author_type"),
-    ({"author_type": None}, "body.author_type"),
+    ({"author_id": "a" * 129}, "body.author_id"),
     ({"author_id": ""}, "body.author_id"),
     ({"body": ""}, "body.body"),
     ({"body": "b" * 65_537}, "body.body"),
@@ -175,10 +178,9 @@ def test_posting_a_message_answers_201_with_id_and_position(api: TestClient) -> 
             "body": "Hi",
             "attachment_uri": "https://files.example.com/a.png",
         },
+        headers=bearer(Role.CUSTOMER, "cust-1"),
     )
-    note = api.post(
-        url, json={"author_type": "AGENT", "author_id": "agent-1", "body": "Note", "internal": True}
-    )
+    note = api.post(url, json={"body": "Note", "internal": True})
     assert (first.status_code, note.status_code) == (201, 201)
     assert (first.json()["position"], note.json()["position"]) == (1, 2)
     messages = api.get(url).json()["items"]
@@ -269,7 +271,7 @@ def test_history_is_the_audit_trail(api: TestClient) -> None:
     case = open_case(api)
     url = f"/support/cases/{case['id']}"
     api.post(f"{url}/status", json={"status": "on_hold", "reason": "waiting for carrier"})
-    api.post(f"{url}/messages", json={"author_type": "AGENT", "author_id": "a", "body": "Chasing"})
+    api.post(f"{url}/messages", json={"body": "Chasing"})
     items = api.get(f"{url}/history").json()["items"]
     assert [item["type"] for item in items] == [
         "Opened",

@@ -5,8 +5,18 @@ from uuid import uuid4
 
 import pytest
 
-from casetrail.domain.errors import CaseIsClosed, CaseNotAssigned, InvalidTransition
-from casetrail.domain.ticket import ALLOWED_STATUS_CHANGES, Ticket
+from casetrail.domain.errors import (
+    CaseIsClosed,
+    CaseLimitReached,
+    CaseNotAssigned,
+    InvalidTransition,
+)
+from casetrail.domain.ticket import (
+    ALLOWED_STATUS_CHANGES,
+    MAX_ESCALATION_LEVEL,
+    MAX_TAGS_PER_CASE,
+    Ticket,
+)
 from casetrail.domain.values import Actor, AssignmentReason, CaseStatus, Channel, Priority
 
 AGENT = Actor(subject="agent-7", role="AGENT")
@@ -163,3 +173,21 @@ def test_priority_change_records_from_and_to() -> None:
     ticket.change_priority(Priority.URGENT, actor=AGENT, at=T0)
     [change] = ticket.collect_events()[1:]
     assert (change.from_priority, change.to_priority) == ("high", "urgent")  # type: ignore[attr-defined]
+
+
+def test_a_case_holds_at_most_so_many_tags_and_escalation_levels() -> None:
+    ticket = new_ticket(tags=[])
+    ticket.tag([f"t{n}" for n in range(MAX_TAGS_PER_CASE)], actor=AGENT, at=T0)
+    with pytest.raises(CaseLimitReached):
+        ticket.tag(["one-more"], actor=AGENT, at=T0)
+    ticket.tag(["t0"], actor=AGENT, at=T0)  # already there: no change, no refusal
+    for _ in range(MAX_ESCALATION_LEVEL):
+        ticket.escalate(reason="still broken", actor=AGENT, at=T0)
+    with pytest.raises(CaseLimitReached):
+        ticket.escalate(reason="and again", actor=AGENT, at=T0)
+    assert (len(ticket.tags), ticket.escalation_level) == (
+        MAX_TAGS_PER_CASE,
+        MAX_ESCALATION_LEVEL,
+    )
+    with pytest.raises(CaseLimitReached):
+        new_ticket(tags=[f"t{n}" for n in range(MAX_TAGS_PER_CASE + 1)])

@@ -22,6 +22,25 @@ def conversation_id_for_case(case_id: UUID) -> UUID:
     return uuid5(CONVERSATION_NAMESPACE, str(case_id))
 
 
+# Who reads agent-only notes: the staff who work cases, and casetrail itself. Everyone else
+# (customers, analysts, services) reads the conversation as the customer does. The one rule
+# behind every surface that shows messages: /messages, /history, exports, the timeline.
+NOTE_READER_ROLES = frozenset({"AGENT", "SUPERVISOR", "SYSTEM"})
+
+
+def may_read_internal_notes(role: str) -> bool:
+    return role in NOTE_READER_ROLES
+
+
+# Who may post in someone else's name: a bot or an import of another helpdesk's history.
+# People speak as themselves. Either way the event records the actor beside the author.
+SPEAKS_FOR_OTHERS_ROLES = frozenset({"SERVICE", "SYSTEM"})
+
+
+def may_speak_for_others(role: str) -> bool:
+    return role in SPEAKS_FOR_OTHERS_ROLES
+
+
 @dataclass(frozen=True)
 class Message:
     message_id: UUID

@@ -23,6 +23,16 @@ class CaseIsClosed(DomainError):
         self.current = "closed"
 
 
+class CaseLimitReached(DomainError):
+    """A case holds at most so many of something (tags, escalation levels)."""
+
+    def __init__(self, case_id: UUID, what: str, limit: int) -> None:
+        super().__init__(f"case {case_id} already has the most {what} a case may have ({limit})")
+        self.case_id = case_id
+        self.what = what
+        self.limit = limit
+
+
 class CaseNotAssigned(DomainError):
     def __init__(self, case_id: UUID) -> None:
         super().__init__(f"case {case_id} has no assignee")

@@ -13,7 +13,12 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from casetrail.domain.errors import CaseIsClosed, CaseNotAssigned, InvalidTransition
+from casetrail.domain.errors import (
+    CaseIsClosed,
+    CaseLimitReached,
+    CaseNotAssigned,
+    InvalidTransition,
+)
 from casetrail.domain.values import (
     Actor,
     AssignmentReason,
@@ -38,6 +43,12 @@ ALLOWED_STATUS_CHANGES: dict[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.RESOLVED: frozenset({CaseStatus.OPEN, CaseStatus.CLOSED}),
     CaseStatus.CLOSED: frozenset(),
 }
+
+
+# What one case may hold. A case past these is a process failure to look at, not something
+# to keep growing: escalation goes team lead -> manager -> director and no further.
+MAX_TAGS_PER_CASE = 50
+MAX_ESCALATION_LEVEL = 5
 
 
 def normalise_tags(tags: Iterable[str]) -> tuple[str, ...]:
@@ -193,6 +204,9 @@ class Ticket(Aggregate):
         actor: Actor,
         at: datetime,
     ) -> Ticket:
+        normalised_tags = normalise_tags(tags)
+        if len(normalised_tags) > MAX_TAGS_PER_CASE:
+            raise CaseLimitReached(case_id, "tags", MAX_TAGS_PER_CASE)
         return cls._create(
             cls.Opened,
             id=case_id,
@@ -205,7 +219,7 @@ class Ticket(Aggregate):
             description=description,
             priority=priority.value,
             channel=channel.value,
-            tags=list(normalise_tags(tags)),
+            tags=list(normalised_tags),
             order_id=order_id,
             external_ref=external_ref,
         )
@@ -266,11 +280,15 @@ class Ticket(Aggregate):
         self._refuse_if_closed()
         if self.status is CaseStatus.RESOLVED:
             raise InvalidTransition(current=self.status.value, requested="escalated")
+        if self.escalation_level >= MAX_ESCALATION_LEVEL:
+            raise CaseLimitReached(self.id, "escalation levels", MAX_ESCALATION_LEVEL)
         self._record(self.Escalated, actor, at, level=self.escalation_level + 1, reason=reason)
 
     def tag(self, tags: Iterable[str], *, actor: Actor, at: datetime) -> None:
         self._refuse_if_closed()
         new = [tag for tag in normalise_tags(tags) if tag not in self.tags]
+        if len(self.tags) + len(new) > MAX_TAGS_PER_CASE:
+            raise CaseLimitReached(self.id, "tags", MAX_TAGS_PER_CASE)
         if new:
             self._record(self.Tagged, actor, at, tags=new)
 

@@ -1,4 +1,5 @@
-"""Text as the read models store it: whatever the event store accepted, made storable.
+"""Text PostgreSQL can hold, in one place: refused at the HTTP edge, made storable by the
+read models.
 
 PostgreSQL ``text`` and ``jsonb`` hold neither NUL nor a UTF-16 surrogate without its pair
 (it has no UTF-8 form). The event store keeps events as bytes, so an event may carry
@@ -10,6 +11,7 @@ character it encodes. Everything else (emoji, right-to-left marks) is kept as it
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 REPLACEMENT_CHARACTER = "\ufffd"
@@ -40,3 +42,25 @@ def storable_json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [storable_json(item) for item in value]
     return value
+
+
+# NUL, and the surrogate code points that only a JSON ``\\ud800`` escape can produce.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+UNSTORABLE_MESSAGE = "must not contain NUL characters or unpaired surrogates"
+
+
+def is_storable(text: str) -> bool:
+    """Whether PostgreSQL ``text`` can hold ``text`` as it is (the edge refuses it if not)."""
+    return _UNSTORABLE.search(text) is None
+
+
+def unstorable_in(value: Any) -> bool:
+    """Whether any text inside ``value`` (strings, lists, mappings) cannot be stored."""
+    if isinstance(value, str):
+        return not is_storable(value)
+    if isinstance(value, Mapping):
+        return any(unstorable_in(key) or unstorable_in(item) for key, item in value.items())
+    if isinstance(value, Iterable) and not isinstance(value, bytes | bytearray):
+        return any(unstorable_in(item) for item in value)
+    return False

@@ -24,11 +24,6 @@ TIMELINE_PROJECTIONS = (CASE_LIST, CASE_MESSAGES, CASE_EVENTS)
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 1_000
 
-# Roles that see agent-only notes (internal messages). Anyone else sees the conversation as
-# the customer does.
-STAFF_ROLES = frozenset({"AGENT", "SUPERVISOR", "ADMIN", "SYSTEM"})
-
-
 @dataclass(frozen=True)
 class TimelineQuery:
     case_id: UUID

@@ -32,6 +32,7 @@ from casetrail.read_api.query_deps import ReadOptions
 from casetrail.read_api.request_metrics import RequestMetrics
 from casetrail.read_api.routes_benchmark import RawRead
 from casetrail.read_api.routes_health import ReadinessCheck
+from casetrail.read_api.unstorable_guard import UnstorableTextGuard
 
 
 def create_app(
@@ -83,4 +84,5 @@ def create_app(
         app.include_router(routes_benchmark.router)
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(UnstorableTextGuard)
     return app

@@ -8,17 +8,16 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from casetrail.domain.conversation import may_read_internal_notes
 from casetrail.read_api.masking import mask_data, mask_model
 from casetrail.read_api.principals import Principal, Role
 from casetrail.read_api.schemas import HistoryEntryRead, MessageRead
 
 M = TypeVar("M", bound=BaseModel)
 
-NOTE_BLIND = frozenset({Role.CUSTOMER, Role.ANALYST})
-
 
 def sees_internal_notes(principal: Principal) -> bool:
-    return principal.role not in NOTE_BLIND
+    return may_read_internal_notes(principal.role.value)
 
 
 def shown(principal: Principal, model: M) -> M:
@@ -33,10 +32,15 @@ def shown_messages(principal: Principal, messages: Iterable[MessageRead]) -> lis
 def shown_history(
     principal: Principal, entries: Iterable[HistoryEntryRead]
 ) -> list[HistoryEntryRead]:
-    if principal.role is not Role.ANALYST:
-        return list(entries)
+    notes = sees_internal_notes(principal)
     return [
-        entry.model_copy(update={"data": mask_data(entry.data)})
+        shown_entry(principal, entry)
         for entry in entries
-        if not entry.data.get("internal")
+        if notes or not entry.data.get("internal")
     ]
+
+
+def shown_entry(principal: Principal, entry: HistoryEntryRead) -> HistoryEntryRead:
+    if principal.role is not Role.ANALYST:
+        return entry
+    return entry.model_copy(update={"data": mask_data(entry.data)})

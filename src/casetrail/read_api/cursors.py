@@ -13,6 +13,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from casetrail.projections.storable_text import unstorable_in
+
 _VERSION = 1
 MAX_CURSOR_LENGTH = 2_048
 CURSOR_PATTERN = "^[A-Za-z0-9_-]+$"
@@ -46,6 +48,13 @@ def decode_cursor(token: str, kind: str, scope: str) -> list[Any]:
             "or start again without a cursor"
         )
     key = payload.get("p")
-    if not isinstance(key, list):
+    if not isinstance(key, list) or not all(_storable_key_part(part) for part in key):
         raise InvalidCursor("the cursor is not one this API issued")
     return key
+
+
+def _storable_key_part(part: Any) -> bool:
+    """A crafted cursor must not reach the database with what it cannot hold."""
+    if isinstance(part, int) and not isinstance(part, bool):
+        return -(2**63) <= part < 2**63
+    return not unstorable_in(part)

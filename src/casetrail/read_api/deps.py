@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -32,6 +33,11 @@ async def current_actor(principal: CurrentPrincipal) -> Actor:
     return principal.actor
 
 
+# A case version: ASCII digits only (``str.isdigit`` also takes "²"), and few enough that
+# it fits the event store's bigint.
+_VERSION_TAG = re.compile(r"[0-9]{1,18}")
+
+
 # What the OpenAPI promises parse_if_match accepts (it also takes surrounding spaces).
 IF_MATCH_PATTERN = r'^(W/)?"?[0-9]{1,18}"?$'
 
@@ -40,7 +46,7 @@ def parse_if_match(value: str | None) -> int | None:
     if value is None:
         return None
     tag = value.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    if _VERSION_TAG.fullmatch(tag) is None:
         raise ApiProblem(
             400,
             "invalid-if-match",

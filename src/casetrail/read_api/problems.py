@@ -19,7 +19,13 @@ from casetrail.commands.results import (
     TooMuchContention,
     VersionConflict,
 )
-from casetrail.domain.errors import CaseIsClosed, CaseNotAssigned, DomainError, InvalidTransition
+from casetrail.domain.errors import (
+    CaseIsClosed,
+    CaseLimitReached,
+    CaseNotAssigned,
+    DomainError,
+    InvalidTransition,
+)
 from casetrail.read_api.allowed_methods import allowed_methods
 from casetrail.read_api.schemas import FieldError, Problem
 
@@ -163,6 +169,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             InvalidTransition: "invalid-transition",
             CaseIsClosed: "case-closed",
             CaseNotAssigned: "case-not-assigned",
+            CaseLimitReached: "case-limit-reached",
         }.get(type(error), "rule-broken")
         return problem_response(
             request, 409, slug, "The case does not allow this", str(error), current_status=current

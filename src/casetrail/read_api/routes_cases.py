@@ -18,6 +18,7 @@ from casetrail.commands.messages import (
     UntagCase,
 )
 from casetrail.commands.results import CommandResult
+from casetrail.domain.conversation import may_speak_for_others
 from casetrail.domain.ticket import Ticket
 from casetrail.domain.values import AuthorType, CaseStatus
 from casetrail.read_api.audience import shown_history
@@ -163,13 +164,14 @@ def post_message(
     response: Response,
     principal: WritesCases,
 ) -> MessagePosted:
-    if principal.role is Role.CUSTOMER:
-        _check_customer_message(principal, body)
+    if principal.role is Role.CUSTOMER and body.internal:
+        raise forbidden("customers cannot write internal notes")
+    author_type, author_id = message_author(principal, body)
     result = desk.post_message(
         PostMessage(
             case_id=case_id,
-            author_type=body.author_type,
-            author_id=body.author_id,
+            author_type=author_type,
+            author_id=author_id,
             body=body.body,
             attachment_uri=str(body.attachment_uri) if body.attachment_uri else None,
             internal=body.internal,
@@ -185,11 +187,20 @@ def post_message(
     )
 
 
-def _check_customer_message(principal: Principal, body: MessageCreate) -> None:
-    if body.internal:
-        raise forbidden("customers cannot write internal notes")
-    if body.author_type != AuthorType.CUSTOMER or body.author_id != principal.customer_id:
-        raise forbidden("customers post messages as themselves: author_type CUSTOMER, their id")
+def message_author(principal: Principal, body: MessageCreate) -> tuple[AuthorType, str]:
+    """The author is the caller, unless the caller's role may speak for others."""
+    if may_speak_for_others(principal.role.value):
+        return body.author_type or AuthorType.BOT, body.author_id or principal.subject
+    if principal.role is Role.CUSTOMER:
+        own = (AuthorType.CUSTOMER, principal.customer_id or principal.subject)
+    else:
+        own = (AuthorType.AGENT, principal.subject)
+    if body.author_type not in (None, own[0]) or body.author_id not in (None, own[1]):
+        raise forbidden(
+            f"you post as yourself: author_type {own[0].value}, author_id {own[1]!r} "
+            "(or leave both out)"
+        )
+    return own
 
 
 def _changed(desk: Desk, result: CommandResult, response: Response) -> CaseRead:

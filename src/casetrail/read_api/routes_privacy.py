@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from casetrail.commands.erasure import CustomerErasure, EraseCustomer
 from casetrail.projections.commerce_context import ContextUnavailable
 from casetrail.projections.queries import CaseFilter, CaseQuery, ReadModel
-from casetrail.read_api.audience import shown_messages
+from casetrail.read_api.audience import shown_history, shown_messages
 from casetrail.read_api.deps import Authenticated, Desk
 from casetrail.read_api.permissions import ErasesCustomers, ExportsCustomers, own_customer
 from casetrail.read_api.problems import ApiProblem
@@ -99,14 +99,11 @@ def export_customer(
             )
             for entry in desk.case_history(case_id)
         ]
-        if principal.customer_id is not None:
-            # Customers never see internal notes, not even in their own export.
-            history = [entry for entry in history if not entry.data.get("internal")]
         cases.append(
             CaseExport(
                 case=case_read(desk.get_case(case_id)),
                 messages=shown_messages(principal, messages),
-                history=history,
+                history=shown_history(principal, history),
             )
         )
     return CustomerExport(

@@ -6,9 +6,19 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AnyUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    UrlConstraints,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from casetrail.domain.values import AssignmentReason, AuthorType, CaseStatus, Channel, Priority
+from casetrail.projections.storable_text import UNSTORABLE_MESSAGE, unstorable_in
 
 MAX_SUBJECT = 255
 MAX_TEXT = 65_536  # description and message bodies: 64 KiB of characters
@@ -31,6 +41,10 @@ Tag = Annotated[
     ),
 ]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
+MAX_URI = 2_048
+AttachmentUri = Annotated[
+    AnyUrl, UrlConstraints(allowed_schemes=["https", "s3"], host_required=True)
+]
 Reason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON)
 ]
@@ -39,6 +53,14 @@ Reason = Annotated[
 class Request(BaseModel):
     # Unknown fields are refused so that a typo never silently drops data.
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def storable(cls, value: Any) -> Any:
+        """Every text field of every request body: nothing the read models cannot hold."""
+        if unstorable_in(value):
+            raise PydanticCustomError("unstorable_text", UNSTORABLE_MESSAGE)
+        return value
 
 
 class CaseCreate(Request):
@@ -58,11 +80,17 @@ class CaseCreate(Request):
 
 
 class MessageCreate(Request):
-    author_type: AuthorType
-    author_id: Identifier
+    author_type: AuthorType | None = Field(
+        default=None,
+        description="Who wrote it. People post as themselves (the token's role and subject), "
+        "so they may leave it out; only services (bots, imports) name another author.",
+    )
+    author_id: Identifier | None = None
     body: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
-    attachment_uri: AnyUrl | None = Field(
-        default=None, description="Where the attachment is stored."
+    attachment_uri: AttachmentUri | None = Field(
+        default=None,
+        description="Where the attachment is stored: an https or s3 URI (never a scheme a "
+        "browser would run or read locally, such as javascript:, data: or file:).",
     )
     internal: bool = Field(
         default=False, description="An agent-only note, never shown to the customer."
@@ -71,8 +99,8 @@ class MessageCreate(Request):
     @field_validator("attachment_uri")
     @classmethod
     def bounded_uri(cls, value: AnyUrl | None) -> AnyUrl | None:
-        if value is not None and len(str(value)) > 2_048:
-            raise ValueError("attachment_uri must be at most 2048 characters")
+        if value is not None and len(str(value)) > MAX_URI:
+            raise ValueError(f"attachment_uri must be at most {MAX_URI} characters")
         return value
 
 

@@ -11,9 +11,10 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime
 
 from casetrail.commands.desk import SupportDesk
+from casetrail.domain.conversation import may_read_internal_notes
 from casetrail.domain.values import Actor
 from casetrail.projections.queries import ReadModel
-from casetrail.projections.timeline import DEFAULT_LIMIT, MAX_LIMIT, STAFF_ROLES, TimelineQuery
+from casetrail.projections.timeline import DEFAULT_LIMIT, MAX_LIMIT, TimelineQuery
 from casetrail.read_api.case_timeline import Answered, CaseTimelineService
 from casetrail.read_api.case_views import case_read_from_row
 from casetrail.read_api.deps import current_actor
@@ -86,8 +87,8 @@ async def timeline_params(
         limit=limit,
         since=since,
         until=until,
-        # Agent-only notes are for staff; the role comes from the caller's credentials.
-        include_internal=actor.role in STAFF_ROLES,
+        # The role comes from the caller's credentials.
+        include_internal=may_read_internal_notes(actor.role),
         min_position=max(header_position or 0, min_position or 0),
     )
 

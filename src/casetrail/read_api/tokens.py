@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import jwt
 
+from casetrail.projections.storable_text import is_storable
 from casetrail.read_api.principals import Principal, Role
 
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
@@ -81,6 +82,10 @@ class TokenVerifier:
 
 def principal_from_claims(claims: dict[str, object]) -> Principal:
     subject, role_name = claims.get("sub"), claims.get("role")
+    claimed_text = (claims.get(name) for name in ("sub", "role", "scope", "customer_id"))
+    if not all(is_storable(value) for value in claimed_text if isinstance(value, str)):
+        # A subject becomes the actor of every event it records; the store must hold it.
+        raise InvalidToken("the token's claims contain NUL characters or unpaired surrogates")
     if not isinstance(subject, str) or not subject or len(subject) > 128:
         raise InvalidToken("the token's subject is missing or too long")
     try:
