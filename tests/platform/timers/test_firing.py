@@ -270,26 +270,33 @@ def test_a_failing_handler_is_retried_with_backoff_and_reported_until_it_succeed
     assert (status.pending, status.overdue, status.failing) == (0, 0, 0)
 
 
-def test_a_timer_nobody_handles_is_reported_and_fires_once_a_handler_exists(
+def test_a_timer_no_worker_handles_waits_overdue_and_fires_once_one_does(
     timers_url, handlers, clock, start, conn, effects
 ) -> None:
     with conn.transaction():
         schedule(conn, "case-1:digest", start, kind="digest.send", payload={}, cause="e-1")
-    old = TimerWorker(timers_url, handlers, clock=clock)
+    other_kinds = TimerWorker(timers_url, handlers, clock=clock)
     try:
-        assert old.run_once() == 0
+        assert other_kinds.run_once() == 0
+        assert other_kinds.next_run_at() is None  # nothing for it to wait for
     finally:
-        old.close()
-    [failing] = timer_status(conn, clock.now()).failing_timers
-    assert failing.last_error == "NoHandler: no handler for timer kind 'digest.send'"
-
+        other_kinds.close()
     clock.advance(timedelta(hours=1))
-    new = TimerWorker(timers_url, {"digest.send": handlers["test.effect"]}, clock=clock)
+    status = timer_status(conn, clock.now())
+    assert (status.overdue, status.failing, dict(status.overdue_by_kind)) == (
+        1,
+        0,
+        {"digest.send": 1},
+    )
+
+    digests = TimerWorker(timers_url, {"digest.send": handlers["test.effect"]}, clock=clock)
     try:
-        assert new.run_once() == 1
+        assert digests.run_once() == 1
     finally:
-        new.close()
-    assert [(key, attempt) for key, _, _, _, attempt in effects()] == [("case-1:digest", 2)]
+        digests.close()
+    assert [(key, seen, attempt) for key, _, seen, _, attempt in effects()] == [
+        ("case-1:digest", start + timedelta(hours=1), 1)
+    ]
 
 
 def test_status_counts_pending_overdue_and_the_oldest_lag(clock, start, arm, conn) -> None:
@@ -307,6 +314,7 @@ def test_status_counts_pending_overdue_and_the_oldest_lag(clock, start, arm, con
     status = timer_status(conn, clock.now())
     assert (status.pending, status.overdue, status.failing) == (3, 2, 0)
     assert status.oldest_overdue_seconds == 600.0
+    assert dict(status.overdue_by_kind) == {"test.effect": 2}
 
 
 def test_a_fire_names_an_idempotency_key_per_timer_and_due_time(start) -> None:

@@ -9,7 +9,7 @@ the timer being marked fired. See docs/timers.md.
 """
 
 from casetrail.platform.timers.clock import Clock, ManualClock, SystemClock
-from casetrail.platform.timers.fire import Fire, Handler, NoHandler
+from casetrail.platform.timers.fire import Fire, Handler
 from casetrail.platform.timers.metrics import TimerMetrics
 from casetrail.platform.timers.scheduling import cancel, schedule
 from casetrail.platform.timers.schema import create_tables
@@ -22,7 +22,6 @@ __all__ = [
     "Fire",
     "Handler",
     "ManualClock",
-    "NoHandler",
     "SystemClock",
     "TimerMetrics",
     "TimerStatus",

@@ -42,12 +42,3 @@ class Fire:
 # commits together with the timer being marked fired, or not at all. Raising makes the
 # fire fail (rolled back, retried with backoff, reported).
 Handler = Callable[[psycopg.Connection[Any], Fire], None]
-
-
-class NoHandler(LookupError):
-    """A timer of a kind this worker has no handler for (reported and retried, so a
-    deploy that adds the handler later still fires it)."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(f"no handler for timer kind {kind!r}")
-        self.kind = kind

@@ -25,7 +25,7 @@ from psycopg.rows import tuple_row
 from psycopg.types.json import Jsonb
 
 from casetrail.platform.retry import Backoff
-from casetrail.platform.timers.fire import Fire, Handler, NoHandler
+from casetrail.platform.timers.fire import Fire, Handler
 from casetrail.platform.timers.schema import FIRES, TIMERS
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 _CLAIM = f"""
 SELECT timer_key, kind, due_at, payload, cause, attempts
 FROM {TIMERS}
-WHERE run_at <= %(now)s
+WHERE run_at <= %(now)s AND kind = ANY(%(kinds)s)
 ORDER BY run_at
 LIMIT %(limit)s
 FOR UPDATE SKIP LOCKED
@@ -79,18 +79,21 @@ def fire_due(
     backoff: Backoff,
     limit: int = 100,
 ) -> Round:
-    """Fire up to ``limit`` timers whose run time is at or before ``now`` (which becomes
-    their detection time), in one transaction. A handler's ``BaseException`` that is not an
-    ``Exception`` (the process being stopped) rolls the whole round back."""
+    """Fire up to ``limit`` timers of the kinds in ``handlers`` whose run time is at or
+    before ``now`` (which becomes their detection time), in one transaction. A handler's
+    ``BaseException`` that is not an ``Exception`` (the process being stopped) rolls the
+    whole round back."""
     result = Round()
     with conn.transaction(), conn.cursor(row_factory=tuple_row) as cursor:
-        claimed = cursor.execute(_CLAIM, {"now": now, "limit": limit}).fetchall()
+        claimed = cursor.execute(
+            _CLAIM, {"now": now, "kinds": list(handlers), "limit": limit}
+        ).fetchall()
         for key, kind, due_at, payload, cause, attempts in claimed:
             fire = Fire(key, kind, due_at, now, payload, cause, attempts + 1)
             try:
                 with conn.transaction():
                     if _record(cursor, fire):
-                        _handle(conn, handlers, fire)
+                        handlers[kind](conn, fire)
                         result.fired.append(fire)
                     else:
                         result.already_fired += 1
@@ -110,7 +113,7 @@ def fire_due(
                     fire.attempt,
                     retry_at.isoformat(),
                     reason,
-                    exc_info=not isinstance(error, NoHandler),
+                    exc_info=True,
                 )
     return result
 
@@ -130,10 +133,3 @@ def _record(cursor: psycopg.Cursor[Any], fire: Fire) -> bool:
         ),
     ).fetchone()
     return row is not None
-
-
-def _handle(conn: psycopg.Connection[Any], handlers: Mapping[str, Handler], fire: Fire) -> None:
-    handler = handlers.get(fire.kind)
-    if handler is None:
-        raise NoHandler(fire.kind)
-    handler(conn, fire)

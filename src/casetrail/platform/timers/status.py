@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,10 @@ SELECT count(*),
        count(*) FILTER (WHERE attempts > 0),
        min(due_at) FILTER (WHERE due_at <= %(now)s)
 FROM {TIMERS}
+"""
+
+_OVERDUE_BY_KIND = f"""
+SELECT kind, count(*) FROM {TIMERS} WHERE due_at <= %(now)s GROUP BY kind ORDER BY kind
 """
 
 _FAILING = f"""
@@ -45,13 +50,15 @@ class TimerStatus:
     """``pending`` counts every armed timer (overdue and failing ones included);
     ``overdue`` those whose due time has passed; ``failing`` those whose last attempt
     failed (they are retried, never dropped). ``oldest_overdue_seconds`` is how long the
-    oldest overdue timer has been due (0 when none is)."""
+    oldest overdue timer has been due (0 when none is). A kind that is overdue and not
+    failing has no worker running for it, or too few."""
 
     as_of: datetime
     pending: int
     overdue: int
     failing: int
     oldest_overdue_seconds: float
+    overdue_by_kind: Mapping[str, int]
     failing_timers: tuple[FailingTimer, ...]
 
 
@@ -64,6 +71,9 @@ def timer_status(
         counts = cursor.execute(_COUNTS, {"now": now}).fetchone()
         assert counts is not None  # an aggregate always returns a row
         pending, overdue, failing, oldest_due = counts
+        overdue_by_kind: dict[str, int] = dict(
+            cursor.execute(_OVERDUE_BY_KIND, {"now": now}).fetchall()
+        )
         failing_rows = cursor.execute(_FAILING, (failing_limit,)).fetchall()
     lag = 0.0 if oldest_due is None else max(0.0, (now - oldest_due).total_seconds())
     return TimerStatus(
@@ -72,5 +82,6 @@ def timer_status(
         overdue=overdue,
         failing=failing,
         oldest_overdue_seconds=lag,
+        overdue_by_kind=overdue_by_kind,
         failing_timers=tuple(FailingTimer(*row) for row in failing_rows),
     )

@@ -39,7 +39,7 @@ from casetrail.platform.timers.wakeups import Alarm, TimerWakeups
 
 logger = logging.getLogger(__name__)
 
-_NEXT_RUN = f"SELECT min(run_at) FROM {TIMERS}"
+_NEXT_RUN = f"SELECT min(run_at) FROM {TIMERS} WHERE kind = ANY(%s)"
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,9 @@ class WorkerOptions:
 
 
 class TimerWorker:
-    """Fires the timers of the kinds in ``handlers`` (a timer of another kind is
-    reported as failing and retried, not dropped)."""
+    """Fires the timers of the kinds in ``handlers``. Timers of other kinds are left to
+    the workers that handle them (scheduler roles may split the kinds between them); with
+    none running they show as overdue, by kind, in the status."""
 
     def __init__(
         self,
@@ -93,9 +94,10 @@ class TimerWorker:
         return fired
 
     def next_run_at(self) -> datetime | None:
-        """When the earliest armed timer may fire (its due time, or its retry time)."""
+        """When the earliest armed timer of this worker's kinds may fire (its due time, or
+        its retry time)."""
         with self._connection().cursor(row_factory=tuple_row) as cursor:
-            row = cursor.execute(_NEXT_RUN).fetchone()
+            row = cursor.execute(_NEXT_RUN, (list(self._handlers),)).fetchone()
         return None if row is None else row[0]
 
     def status(self) -> TimerStatus:
