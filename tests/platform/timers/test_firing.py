@@ -4,7 +4,7 @@ replays of the follower, a worker that was down, clock jumps, failing handlers."
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import psycopg
@@ -324,6 +324,9 @@ def test_a_fire_names_an_idempotency_key_per_timer_and_due_time(start) -> None:
     assert fire("a", start, 1).idempotency_key == fire("a", start, 4).idempotency_key
     assert fire("a", start, 1).idempotency_key != fire("a", start + MINUTE, 1).idempotency_key
     assert fire("a", start, 1).idempotency_key != fire("b", start, 1).idempotency_key
+    # the same instant, read by a session in another time zone
+    berlin = start.astimezone(timezone(timedelta(hours=1)))
+    assert fire("a", berlin, 1).idempotency_key == fire("a", start, 1).idempotency_key
 
 
 def test_naive_due_times_are_refused(conn) -> None:

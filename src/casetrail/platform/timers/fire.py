@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -30,8 +30,9 @@ class Fire:
     @property
     def idempotency_key(self) -> str:
         """Stable for this fire across retries and crashes, distinct for another due time
-        of the same timer: the key a handler gives an event-store command."""
-        return f"timer:{self.timer_key}@{self.due_at.isoformat()}"
+        of the same timer: the key a handler gives an event-store command. In UTC, so that
+        workers whose sessions run in different time zones agree on it."""
+        return f"timer:{self.timer_key}@{self.due_at.astimezone(UTC).isoformat()}"
 
     @property
     def lag_seconds(self) -> float:

@@ -83,7 +83,8 @@ class TimerWorker:
     # -- one step at a time (tests, and ``run`` below) ---------------------------------
 
     def run_once(self) -> int:
-        """Fire every timer due by the clock now; returns how many fired."""
+        """Fire every timer due by the clock now; returns how many fired. Not while the same
+        worker runs (``start``/``run``): they would share its connection."""
         fired = 0
         while not self._stopping.is_set():
             result = self._round(self._clock.now())
