@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from casetrail.commands.desk import SupportDesk
 from casetrail.infra.read_side import ReadSide
 from casetrail.read_api.app import create_app
+from casetrail.read_api.principals import Role
 from casetrail.read_api.query_deps import MIN_POSITION_HEADER, STALE_HEADER, ReadOptions
-from tests.fixtures.auth import supervisor_headers
+from tests.fixtures.auth import bearer, supervisor_headers
 
 pytestmark = pytest.mark.integration
 
@@ -245,7 +246,7 @@ def test_messages_are_paginated_with_the_internal_flag(client: Client) -> None:
         client.command(
             "POST",
             url,
-            json={"author_type": "AGENT", "author_id": "a", "body": f"m{n}", "internal": n == 2},
+            json={"body": f"m{n}", "internal": n == 2},
         )
     first = client.get(url, limit=3)
     second = client.get(url, limit=3, cursor=first["next_cursor"])
@@ -283,7 +284,8 @@ def test_agent_workload(client: Client, catalogue: dict[str, str]) -> None:
     client.command(
         "POST",
         f"/support/cases/{catalogue['parcel']}/messages",
-        json={"author_type": "CUSTOMER", "author_id": "cust-1", "body": "Any news?"},
+        json={"body": "Any news?"},
+        headers=bearer(Role.CUSTOMER, "cust-1"),
     )
     workload = client.get("/support/agents/agent-a/workload")
     assert workload["open"] == {"urgent": 0, "high": 1, "medium": 0, "low": 0, "total": 1}
@@ -297,7 +299,7 @@ def test_agent_workload(client: Client, catalogue: dict[str, str]) -> None:
     client.command(
         "POST",
         f"/support/cases/{catalogue['parcel']}/messages",
-        json={"author_type": "AGENT", "author_id": "agent-a", "body": "On its way"},
+        json={"body": "On its way"},
     )
     assert client.get("/support/agents/agent-a/workload")["oldest_waiting"] is None
     assert client.get("/support/agents/agent-b/workload")["assigned_today"] == 1

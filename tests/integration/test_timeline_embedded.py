@@ -19,8 +19,9 @@ from casetrail.infra.server_process import start_server
 from casetrail.infra.settings import Settings
 from casetrail.infra.timeline.wiring import TimelineSide, invalidate_after_commit
 from casetrail.read_api.app import create_app
+from casetrail.read_api.principals import Role
 from casetrail.read_api.query_deps import MIN_POSITION_HEADER, ReadOptions
-from tests.fixtures.auth import supervisor_headers, unlimited
+from tests.fixtures.auth import bearer, supervisor_headers, unlimited
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +92,8 @@ def test_a_commit_in_this_process_invalidates_the_memory_cache(api: TestClient) 
         api,
         "POST",
         f"/support/cases/{opened['id']}/messages",
-        json={"author_type": "CUSTOMER", "author_id": "c", "body": "Any news?"},
+        json={"body": "Any news?"},
+        headers=bearer(Role.CUSTOMER, "c"),
     )
 
     deadline = time.monotonic() + 10

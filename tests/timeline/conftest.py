@@ -26,12 +26,16 @@ from casetrail.infra.timeline.wiring import TimelineSide, invalidate_after_commi
 from casetrail.projections.queries import ReadModel
 from casetrail.projections.timeline import TIMELINE_PROJECTIONS
 from casetrail.read_api.app import create_app
+from casetrail.read_api.principals import Role
 from casetrail.read_api.query_deps import MIN_POSITION_HEADER, ReadOptions
-from tests.fixtures.auth import supervisor_headers, unlimited
+from tests.fixtures.auth import bearer, supervisor_headers, unlimited
 
 # Nothing listens here (ports below 1024 are not handed out to tests): an engine that is down.
 CLOSED_PORT_URL = "http://127.0.0.1:9"
 CLOSED_REDIS_URL = "redis://127.0.0.1:9/0"
+
+
+IMPORTER = bearer(Role.SERVICE, "importer", scopes=["cases:write"])
 
 
 @dataclass
@@ -57,8 +61,9 @@ class TimelineApi:
         return str(self.command("POST", "/support/cases", json=body)["id"])
 
     def post(self, case_id: str, body: str, **fields: Any) -> None:
+        # An importing service may name any author; people post as themselves.
         message = {"author_type": "CUSTOMER", "author_id": "cust", "body": body, **fields}
-        self.command("POST", f"/support/cases/{case_id}/messages", json=message)
+        self.command("POST", f"/support/cases/{case_id}/messages", json=message, headers=IMPORTER)
 
     def timeline(self, case_id: str, **params: Any) -> Any:
         """The case with its timeline, once it includes every command made so far."""

@@ -110,7 +110,7 @@ def fill_case(api: TimelineApi, customer_id: str, marker: dict[str, str]) -> str
         },
         headers=as_customer,
     )
-    note = {"author_type": "AGENT", "author_id": "supervisor-1", "internal": True}
+    note = {"internal": True}
     api.command("POST", f"{url}/messages", json={**note, "body": marker["note"]})
     api.command(
         "POST", f"{url}/status", json={"status": "on_hold", "reason": marker["status_reason"]}
