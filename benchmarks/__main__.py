@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.harness import BENCHMARKS, BenchContext, Figure, report
-from casetrail.infra.local_postgres import LocalPostgres, free_port
+from casetrail.platform.embedded_postgres import LocalPostgres, free_port
 
 
 def load_benchmarks() -> None:

@@ -25,12 +25,12 @@ from confluent_kafka.cimpl import NewTopic
 from prometheus_client import CollectorRegistry
 
 from benchmarks.harness import BenchContext, Figure, benchmark, progress
-from casetrail.consumers.generator import CommerceStreamGenerator
-from casetrail.consumers.topics import TopicMap
-from casetrail.infra.commerce.producer import produce_generated
-from casetrail.infra.commerce.wiring import build_consumer, tune_garbage_collector_for_batches
-from casetrail.infra.settings import Settings
-from casetrail.infra.stack.stack import Stack
+from casetrail.bootstrap.commerce import build_consumer, tune_garbage_collector_for_batches
+from casetrail.bootstrap.settings import Settings
+from casetrail.commerce.generator import CommerceStreamGenerator
+from casetrail.commerce.producer import produce_generated
+from casetrail.commerce.topics import TopicMap
+from casetrail.devstack.stack import Stack
 
 PARTITIONS = 3
 CUSTOMERS = 50_000

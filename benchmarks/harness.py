@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from casetrail.infra.local_postgres import LocalPostgres
-from casetrail.infra.settings import Settings
-from casetrail.infra.stack.stack import Stack
+from casetrail.bootstrap.settings import Settings
+from casetrail.devstack.stack import Stack
+from casetrail.platform.embedded_postgres import LocalPostgres
 
 
 @dataclass(frozen=True)

@@ -22,35 +22,35 @@ from eventsourcing.projection import ProjectionRunner
 from prometheus_client import CollectorRegistry
 
 from benchmarks.harness import BenchContext, Figure, benchmark, percentile, progress
-from casetrail.commands.desk import SupportDesk
-from casetrail.commands.messages import CommandContext, OpenCase, PostMessage
-from casetrail.domain.conversation import Conversation
-from casetrail.domain.ticket import Ticket
-from casetrail.domain.values import Actor, AssignmentReason, AuthorType, Channel, Priority
-from casetrail.infra.bootstrap import build_postgres_desk, postgres_env
-from casetrail.infra.privacy.readable_log import ReadableSupportLog
-from casetrail.infra.read_side import build_supervisor, prepare_read_models
-from casetrail.infra.server_process import start_server
-from casetrail.infra.settings import Settings
-from casetrail.projections.metrics import ProjectionMetrics
-from casetrail.projections.positions import PositionBoard
-from casetrail.projections.postgres.batches import catch_up
-from casetrail.projections.postgres.database import Database
-from casetrail.projections.postgres.library_runner import (
+from casetrail.bootstrap.library_runner import (
     one_event_projection,
     view_class,
 )
-from casetrail.projections.postgres.read_model import PostgresReadModel
-from casetrail.projections.postgres.versions import create_version
-from casetrail.projections.queries import (
+from casetrail.bootstrap.read_side import build_supervisor, prepare_read_models
+from casetrail.bootstrap.settings import Settings
+from casetrail.bootstrap.wiring import build_postgres_desk, postgres_env
+from casetrail.cases.domain.conversation import Conversation
+from casetrail.cases.domain.ticket import Ticket
+from casetrail.cases.domain.values import Actor, AssignmentReason, AuthorType, Channel, Priority
+from casetrail.cases.projections.read_model import PostgresReadModel
+from casetrail.cases.queries import (
     CASE_LIST,
     PROJECTION_NAMES,
     CaseFilter,
     CaseQuery,
     CaseSort,
 )
-from casetrail.read_api.principals import Role
-from casetrail.read_api.tokens import TokenPolicy, mint_token
+from casetrail.cases.service.commands import CommandContext, OpenCase, PostMessage
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.platform.http.principals import Role
+from casetrail.platform.http.tokens import TokenPolicy, mint_token
+from casetrail.platform.server_process import start_server
+from casetrail.platform.subscriptions.batches import catch_up
+from casetrail.platform.subscriptions.database import Database
+from casetrail.platform.subscriptions.metrics import ProjectionMetrics
+from casetrail.platform.subscriptions.positions import PositionBoard
+from casetrail.platform.subscriptions.versions import create_version
+from casetrail.privacy.readable_log import ReadableSupportLog
 
 BENCH = Actor(subject="bench", role="AGENT")
 BATCH_SIZE = Settings().projection_batch_size

@@ -18,11 +18,11 @@ from confluent_kafka import Consumer, Producer
 from prometheus_client import CollectorRegistry
 
 from benchmarks.harness import BenchContext, Figure, benchmark, percentile, progress
-from casetrail.commands.messages import CommandContext, OpenCase
-from casetrail.domain.values import Actor
-from casetrail.infra.bootstrap import build_postgres_desk
-from casetrail.infra.case_event_relay import CaseEventRelay, producer_config
-from casetrail.infra.settings import Settings
+from casetrail.bootstrap.settings import Settings
+from casetrail.bootstrap.wiring import build_postgres_desk
+from casetrail.cases.domain.values import Actor
+from casetrail.cases.outbound.relay import CaseEventRelay, producer_config
+from casetrail.cases.service.commands import CommandContext, OpenCase
 
 CONTEXT = CommandContext(actor=Actor(subject="bench", role="AGENT"))
 

@@ -28,23 +28,23 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks.harness import BenchContext, Figure, benchmark, progress
 from benchmarks.loopback import Run, http_load
-from casetrail.commands.messages import CommandContext, OpenCase, PostMessage
-from casetrail.consumers.dead_letters import DeadLetterLimit
-from casetrail.consumers.decoding import RawMessage
-from casetrail.consumers.generator import CommerceStreamGenerator
-from casetrail.consumers.ingest import RefusedLines
-from casetrail.consumers.processor import BatchProcessor
-from casetrail.consumers.topics import TopicMap
-from casetrail.domain.values import Actor, AuthorType
-from casetrail.infra.bootstrap import build_postgres_desk
-from casetrail.infra.commerce.postgres_store import PostgresContextStore
-from casetrail.infra.server_process import ServerProcess, start_server
-from casetrail.infra.settings import Settings
-from casetrail.infra.stack.stack import Stack
-from casetrail.infra.timeline.foreign_schema import expose_timeline, remove_timeline
-from casetrail.read_api.principals import Role
-from casetrail.read_api.routes_benchmark import CONSTANT_KEY
-from casetrail.read_api.tokens import TokenPolicy, mint_token
+from casetrail.bootstrap.settings import Settings
+from casetrail.bootstrap.wiring import build_postgres_desk
+from casetrail.cases.domain.values import Actor, AuthorType
+from casetrail.cases.service.commands import CommandContext, OpenCase, PostMessage
+from casetrail.commerce.dead_letters import DeadLetterLimit
+from casetrail.commerce.decoding import RawMessage
+from casetrail.commerce.generator import CommerceStreamGenerator
+from casetrail.commerce.ingest import RefusedLines
+from casetrail.commerce.postgres_store import PostgresContextStore
+from casetrail.commerce.processor import BatchProcessor
+from casetrail.commerce.topics import TopicMap
+from casetrail.devstack.stack import Stack
+from casetrail.platform.http.principals import Role
+from casetrail.platform.http.routes_benchmark import CONSTANT_KEY
+from casetrail.platform.http.tokens import TokenPolicy, mint_token
+from casetrail.platform.server_process import ServerProcess, start_server
+from casetrail.timeline.foreign_schema import expose_timeline, remove_timeline
 
 BENCH_CONTEXT = CommandContext(actor=Actor(subject="bench", role="AGENT"))
 CASES_PER_CUSTOMER = 2

@@ -20,13 +20,13 @@ import psycopg
 
 from benchmarks.harness import BenchContext, Figure, benchmark, percentile, progress
 from benchmarks.wrk_load import run_wrk
-from casetrail.commands.messages import CommandContext, OpenCase, PostMessage
-from casetrail.domain.values import Actor, AuthorType
-from casetrail.infra.bootstrap import build_postgres_desk
-from casetrail.infra.server_process import start_server
-from casetrail.infra.settings import Settings
-from casetrail.read_api.principals import Role
-from casetrail.read_api.tokens import TokenPolicy, mint_token
+from casetrail.bootstrap.settings import Settings
+from casetrail.bootstrap.wiring import build_postgres_desk
+from casetrail.cases.domain.values import Actor, AuthorType
+from casetrail.cases.service.commands import CommandContext, OpenCase, PostMessage
+from casetrail.platform.http.principals import Role
+from casetrail.platform.http.tokens import TokenPolicy, mint_token
+from casetrail.platform.server_process import start_server
 
 BENCH_ACTOR = Actor(subject="bench", role="AGENT")
 EVENT_LIKE_ROW = b'{"customer_id":"cust-1","subject":"Parcel never arrived"}' * 5

@@ -2,5 +2,5 @@ pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.api",
     "tests.fixtures.read_side",
-    "casetrail.infra.stack.testing",
+    "casetrail.devstack.testing",
 ]

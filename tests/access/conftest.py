@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.infra.privacy.erasure import erasure_for
-from casetrail.projections.commerce_context import CustomerContext
-from casetrail.read_api.app import create_app
-from casetrail.read_api.principals import Role, Scope
+from casetrail.bootstrap.http_app import create_app
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.commerce.context import CustomerContext
+from casetrail.platform.http.principals import Role, Scope
+from casetrail.privacy.erasure import erasure_for
 from tests.fixtures.auth import bearer, unlimited
 
 

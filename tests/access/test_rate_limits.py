@@ -14,14 +14,14 @@ import pytest
 import redis
 import uvicorn
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.infra.local_postgres import free_port
-from casetrail.infra.redis_rate_limiter import RedisRateLimiter
-from casetrail.infra.stack.stack import Stack
-from casetrail.read_api.app import create_app
-from casetrail.read_api.authentication import Authentication
-from casetrail.read_api.principals import Role, Scope
-from casetrail.read_api.rate_limits import MemoryRateLimiter, RateLimiter, RateLimits
+from casetrail.bootstrap.http_app import create_app
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.devstack.stack import Stack
+from casetrail.platform.embedded_postgres import free_port
+from casetrail.platform.http.authentication import Authentication
+from casetrail.platform.http.principals import Role, Scope
+from casetrail.platform.http.rate_limits import MemoryRateLimiter, RateLimiter, RateLimits
+from casetrail.platform.http.redis_rate_limiter import RedisRateLimiter
 from tests.fixtures.auth import bearer
 
 LIMIT = 10

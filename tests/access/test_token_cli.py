@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
+from casetrail.bootstrap.authentication import build_authentication, token_policy
+from casetrail.bootstrap.settings import Settings
 from casetrail.cli import main
-from casetrail.infra.authentication import build_authentication, token_policy
-from casetrail.infra.redis_rate_limiter import RedisRateLimiter
-from casetrail.infra.settings import Settings
-from casetrail.read_api.principals import Role
-from casetrail.read_api.rate_limits import MemoryRateLimiter
-from casetrail.read_api.tokens import TokenVerifier
+from casetrail.platform.http.principals import Role
+from casetrail.platform.http.rate_limits import MemoryRateLimiter
+from casetrail.platform.http.redis_rate_limiter import RedisRateLimiter
+from casetrail.platform.http.tokens import TokenVerifier
 
 
 def invoke(*arguments: str, **env: str) -> tuple[int, str]:

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from casetrail.read_api.principals import Role
-from casetrail.read_api.tokens import InvalidToken, TokenPolicy, TokenVerifier
+from casetrail.platform.http.principals import Role
+from casetrail.platform.http.tokens import InvalidToken, TokenPolicy, TokenVerifier
 from tests.access.conftest import World
 from tests.fixtures.auth import DEVELOPMENT_POLICY, token
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casetrail.read_api.masking import pseudonym
+from casetrail.privacy.masking import pseudonym
 from tests.access.conftest import World
 
 

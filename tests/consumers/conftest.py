@@ -9,10 +9,10 @@ import pytest
 from confluent_kafka import KafkaException
 from confluent_kafka.cimpl import NewTopic
 
-from casetrail.consumers.topics import TopicMap
-from casetrail.infra.settings import Settings
-from casetrail.infra.stack.stack import Stack
-from casetrail.infra.stack.testing import TEST_PREFIX, PostgresSchema
+from casetrail.bootstrap.settings import Settings
+from casetrail.commerce.topics import TopicMap
+from casetrail.devstack.stack import Stack
+from casetrail.devstack.testing import TEST_PREFIX, PostgresSchema
 
 PARTITIONS = 3
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from casetrail.consumers.dead_letters import DeadLetter
-from casetrail.consumers.events import CommerceEvent
-from casetrail.consumers.plan import BatchPlan, OrderRow, supersedes
-from casetrail.consumers.ports import (
+from casetrail.commerce.dead_letters import DeadLetter
+from casetrail.commerce.events import CommerceEvent
+from casetrail.commerce.plan import BatchPlan, OrderRow, supersedes
+from casetrail.commerce.ports import (
     DeadLetterUnavailable,
     Partition,
     Positions,

@@ -13,16 +13,16 @@ import psycopg
 from confluent_kafka import Consumer, Producer, TopicPartition
 from prometheus_client import CollectorRegistry
 
-from casetrail.consumers.decoding import Decoded, RawMessage, decode
-from casetrail.consumers.events import CommerceEvent
-from casetrail.consumers.generator import GeneratedMessage
-from casetrail.consumers.plan import plan_batch
-from casetrail.consumers.topics import TopicMap
-from casetrail.infra.commerce.kafka_consumer import ConsumerTotals
-from casetrail.infra.commerce.postgres_store import LOG_COLUMNS, UPSERTS, plan_rows
-from casetrail.infra.commerce.schema import CONTEXT_EVENTS, POSITIONS
-from casetrail.infra.commerce.wiring import CommerceRuntime, build_consumer
-from casetrail.infra.settings import Settings
+from casetrail.bootstrap.commerce import CommerceRuntime, build_consumer
+from casetrail.bootstrap.settings import Settings
+from casetrail.commerce.decoding import Decoded, RawMessage, decode
+from casetrail.commerce.events import CommerceEvent
+from casetrail.commerce.generator import GeneratedMessage
+from casetrail.commerce.kafka_consumer import ConsumerTotals
+from casetrail.commerce.plan import plan_batch
+from casetrail.commerce.postgres_store import LOG_COLUMNS, UPSERTS, plan_rows
+from casetrail.commerce.schema import CONTEXT_EVENTS, POSITIONS
+from casetrail.commerce.topics import TopicMap
 
 # Rebalances within seconds rather than the default 45 s session timeout.
 FAST_GROUP = {"session.timeout.ms": 6_000, "heartbeat.interval.ms": 500}

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from casetrail.cli.main import main
-from casetrail.consumers.json_schemas import exported_schemas
-from casetrail.infra.commerce.schema import CONTEXT_EVENTS
+from casetrail.commerce.json_schemas import exported_schemas
+from casetrail.commerce.schema import CONTEXT_EVENTS
 
 pytestmark = pytest.mark.integration
 

@@ -17,10 +17,10 @@ import pytest
 from confluent_kafka import ConsumerGroupState
 from confluent_kafka.admin import AdminClient
 
-from casetrail.consumers.generator import CommerceStreamGenerator
-from casetrail.consumers.topics import TopicMap
-from casetrail.infra.commerce.schema import CONTEXT_EVENTS, ORDERS
-from casetrail.infra.settings import Settings
+from casetrail.bootstrap.settings import Settings
+from casetrail.commerce.generator import CommerceStreamGenerator
+from casetrail.commerce.schema import CONTEXT_EVENTS, ORDERS
+from casetrail.commerce.topics import TopicMap
 from tests.consumers.fakes import order_event
 from tests.consumers.kafka_helpers import (
     caught_up,

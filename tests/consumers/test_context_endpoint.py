@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.consumers.dead_letters import DeadLetterLimit
-from casetrail.consumers.decoding import RawMessage
-from casetrail.consumers.processor import BatchProcessor
-from casetrail.consumers.topics import TopicMap
-from casetrail.infra.commerce.context_reader import PostgresCustomerContext
-from casetrail.infra.commerce.postgres_store import PostgresContextStore
-from casetrail.infra.local_postgres import free_port
-from casetrail.read_api.app import create_app
+from casetrail.bootstrap.http_app import create_app
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.commerce.context_reader import PostgresCustomerContext
+from casetrail.commerce.dead_letters import DeadLetterLimit
+from casetrail.commerce.decoding import RawMessage
+from casetrail.commerce.postgres_store import PostgresContextStore
+from casetrail.commerce.processor import BatchProcessor
+from casetrail.commerce.topics import TopicMap
+from casetrail.platform.embedded_postgres import free_port
 from tests.consumers.fakes import MemoryDeadLetters, at, order_event
 from tests.fixtures.auth import supervisor_headers
 

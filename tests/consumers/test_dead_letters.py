@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from casetrail.consumers.dead_letters import (
+from casetrail.commerce.dead_letters import (
     DeadLetterLimit,
     DeadLetterLimitExceeded,
     dead_letter,
 )
-from casetrail.consumers.decoding import RawMessage, Rejection, RejectReason
+from casetrail.commerce.decoding import RawMessage, Rejection, RejectReason
 
 
 def test_a_dead_letter_keeps_key_and_value_and_names_its_origin() -> None:

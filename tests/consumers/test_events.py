@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from casetrail.consumers.decoding import Decoded, RawMessage, Rejection, RejectReason, decode
-from casetrail.consumers.events import (
+from casetrail.commerce.decoding import Decoded, RawMessage, Rejection, RejectReason, decode
+from casetrail.commerce.events import (
     FraudAlertRaised,
     OrderStatus,
     OrderStatusChanged,
     PaymentAuthorized,
     ShipmentStatusChanged,
 )
-from casetrail.consumers.topics import TopicMap
+from casetrail.commerce.topics import TopicMap
 from tests.consumers.fakes import at, order_event
 
 TOPICS = TopicMap()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from casetrail.consumers.decoding import Decoded, RawMessage, Rejection, decode
-from casetrail.consumers.events import OrderStatusChanged
-from casetrail.consumers.generator import CommerceStreamGenerator
-from casetrail.consumers.topics import TopicMap
+from casetrail.commerce.decoding import Decoded, RawMessage, Rejection, decode
+from casetrail.commerce.events import OrderStatusChanged
+from casetrail.commerce.generator import CommerceStreamGenerator
+from casetrail.commerce.topics import TopicMap
 
 
 def decoded_stream(generator: CommerceStreamGenerator, count: int) -> list[Decoded | Rejection]:

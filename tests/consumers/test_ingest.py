@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from casetrail.consumers.generator import CommerceStreamGenerator
-from casetrail.consumers.ingest import ingest_file
+from casetrail.commerce.generator import CommerceStreamGenerator
+from casetrail.commerce.ingest import ingest_file
 from tests.consumers.fakes import MemoryStore, order_event
 
 

@@ -8,12 +8,12 @@ import psycopg
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from casetrail.consumers.dead_letters import DeadLetterLimitExceeded
-from casetrail.consumers.generator import CommerceStreamGenerator
-from casetrail.consumers.topics import TopicMap
-from casetrail.infra.commerce.schema import FRAUD_ALERTS, ORDERS, PAYMENTS, SHIPMENTS
-from casetrail.infra.commerce.wiring import CommerceSetupError
-from casetrail.infra.settings import Settings
+from casetrail.bootstrap.commerce import CommerceSetupError
+from casetrail.bootstrap.settings import Settings
+from casetrail.commerce.dead_letters import DeadLetterLimitExceeded
+from casetrail.commerce.generator import CommerceStreamGenerator
+from casetrail.commerce.schema import FRAUD_ALERTS, ORDERS, PAYMENTS, SHIPMENTS
+from casetrail.commerce.topics import TopicMap
 from tests.consumers.fakes import at, order_event
 from tests.consumers.kafka_helpers import (
     ConsumerThread,

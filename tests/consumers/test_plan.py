@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from casetrail.consumers.events import CommerceEvent, OrderStatusChanged, ShipmentStatusChanged
-from casetrail.consumers.plan import plan_batch, supersedes
+from casetrail.commerce.events import CommerceEvent, OrderStatusChanged, ShipmentStatusChanged
+from casetrail.commerce.plan import plan_batch, supersedes
 from tests.consumers.fakes import T0, at, order_event
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from casetrail.consumers.generator import CommerceStreamGenerator
-from casetrail.infra.local_postgres import LocalPostgres, free_port
-from casetrail.infra.settings import Settings
+from casetrail.bootstrap.settings import Settings
+from casetrail.commerce.generator import CommerceStreamGenerator
+from casetrail.platform.embedded_postgres import LocalPostgres, free_port
 from tests.consumers.kafka_helpers import (
     ConsumerThread,
     caught_up,

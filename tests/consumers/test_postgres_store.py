@@ -11,14 +11,14 @@ from typing import Any
 import psycopg
 import pytest
 
-from casetrail.consumers.dead_letters import DeadLetterLimit
-from casetrail.consumers.decoding import RawMessage
-from casetrail.consumers.events import OrderStatusChanged
-from casetrail.consumers.plan import plan_batch
-from casetrail.consumers.processor import BatchProcessor
-from casetrail.consumers.topics import TopicMap
-from casetrail.infra.commerce.postgres_store import PostgresContextStore
-from casetrail.infra.commerce.schema import ORDERS
+from casetrail.commerce.dead_letters import DeadLetterLimit
+from casetrail.commerce.decoding import RawMessage
+from casetrail.commerce.events import OrderStatusChanged
+from casetrail.commerce.plan import plan_batch
+from casetrail.commerce.postgres_store import PostgresContextStore
+from casetrail.commerce.processor import BatchProcessor
+from casetrail.commerce.schema import ORDERS
+from casetrail.commerce.topics import TopicMap
 from tests.consumers.fakes import T0, MemoryDeadLetters, order_event
 
 pytestmark = pytest.mark.integration

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from casetrail.consumers.dead_letters import DeadLetterLimit, DeadLetterLimitExceeded
-from casetrail.consumers.decoding import RawMessage
-from casetrail.consumers.metrics import ConsumerMetrics
-from casetrail.consumers.processor import Backoff, BatchProcessor, ProcessingStopped
-from casetrail.consumers.topics import TopicMap
+from casetrail.commerce.dead_letters import DeadLetterLimit, DeadLetterLimitExceeded
+from casetrail.commerce.decoding import RawMessage
+from casetrail.commerce.metrics import ConsumerMetrics
+from casetrail.commerce.processor import Backoff, BatchProcessor, ProcessingStopped
+from casetrail.commerce.topics import TopicMap
 from tests.consumers.fakes import MemoryDeadLetters, MemoryStore, order_event
 
 TOPIC = "order.status.changed"

@@ -8,9 +8,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from casetrail.consumers.events import EVENT_MODELS
-from casetrail.consumers.generator import CommerceStreamGenerator
-from casetrail.consumers.json_schemas import exported_schemas, schema_file_name
+from casetrail.commerce.events import EVENT_MODELS
+from casetrail.commerce.generator import CommerceStreamGenerator
+from casetrail.commerce.json_schemas import exported_schemas, schema_file_name
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "commerce"
 

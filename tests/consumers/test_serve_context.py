@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from casetrail.infra.server_process import start_server
-from casetrail.infra.settings import Settings
+from casetrail.bootstrap.settings import Settings
+from casetrail.platform.server_process import start_server
 from tests.consumers.fakes import at, order_event
 from tests.consumers.kafka_helpers import message, produce, wait_until
 from tests.fixtures.auth import supervisor_headers

@@ -10,9 +10,9 @@ from uuid import uuid4
 import jsonschema
 import pytest
 
-from casetrail.domain.conversation import Conversation
-from casetrail.domain.ticket import Ticket
-from casetrail.domain.values import (
+from casetrail.cases.domain.conversation import Conversation
+from casetrail.cases.domain.ticket import Ticket
+from casetrail.cases.domain.values import (
     Actor,
     AssignmentReason,
     AuthorType,
@@ -20,8 +20,8 @@ from casetrail.domain.values import (
     Channel,
     Priority,
 )
-from casetrail.infra.asyncapi import asyncapi_yaml
-from casetrail.projections.integration_events import PUBLISHED_TOPICS, outbound_for
+from casetrail.cases.outbound.asyncapi import asyncapi_yaml
+from casetrail.cases.outbound.integration_events import PUBLISHED_TOPICS, outbound_for
 from tests.contracts.asyncapi_contract import BASELINE, PUBLISHED, load, validate_message
 
 ACTOR = Actor(subject="agent-1", role="AGENT")

@@ -34,8 +34,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from casetrail.infra.server_process import ServerProcess, start_server
-from casetrail.read_api.principals import Role
+from casetrail.platform.http.principals import Role
+from casetrail.platform.server_process import ServerProcess, start_server
 from tests.fixtures.auth import token
 
 pytestmark = pytest.mark.integration

@@ -8,13 +8,13 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.commands.messages import CommandContext, OpenCase, PostMessage
-from casetrail.domain.values import Actor, AuthorType
-from casetrail.infra.privacy.analyst_views import prepare_analyst_views
-from casetrail.infra.read_side import ReadSide
-from casetrail.infra.timeline.view import ensure_timeline_view
-from casetrail.read_api.masking import mask_text, pseudonym
+from casetrail.bootstrap.read_side import ReadSide
+from casetrail.cases.domain.values import Actor, AuthorType
+from casetrail.cases.service.commands import CommandContext, OpenCase, PostMessage
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.privacy.analyst_views import prepare_analyst_views
+from casetrail.privacy.masking import mask_text, pseudonym
+from casetrail.timeline.view import ensure_timeline_view
 
 pytestmark = pytest.mark.integration
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.infra.read_side import ReadSide
-from casetrail.read_api.app import create_app
-from casetrail.read_api.principals import Role
-from casetrail.read_api.query_deps import MIN_POSITION_HEADER, STALE_HEADER, ReadOptions
+from casetrail.bootstrap.http_app import create_app
+from casetrail.bootstrap.read_side import ReadSide
+from casetrail.cases.api.query_deps import MIN_POSITION_HEADER, STALE_HEADER, ReadOptions
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.platform.http.principals import Role
 from tests.fixtures.auth import bearer, supervisor_headers
 
 pytestmark = pytest.mark.integration

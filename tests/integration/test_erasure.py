@@ -15,13 +15,13 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from casetrail.bootstrap.http_app import create_app
+from casetrail.bootstrap.read_side import ReadSide
+from casetrail.cases.api.query_deps import ReadOptions
+from casetrail.cases.service.desk import SupportDesk
 from casetrail.cli import main
-from casetrail.commands.desk import SupportDesk
-from casetrail.infra.privacy.erasure import erasure_for
-from casetrail.infra.read_side import ReadSide
-from casetrail.read_api.app import create_app
-from casetrail.read_api.principals import Role
-from casetrail.read_api.query_deps import ReadOptions
+from casetrail.platform.http.principals import Role
+from casetrail.privacy.erasure import erasure_for
 from tests.fixtures.auth import bearer, supervisor_headers, unlimited
 
 pytestmark = pytest.mark.integration

@@ -14,16 +14,16 @@ import pytest
 from click.testing import CliRunner
 from prometheus_client import CollectorRegistry
 
+from casetrail.bootstrap.read_side import ReadSide, build_supervisor, start_read_side
+from casetrail.bootstrap.settings import Settings
+from casetrail.cases.domain.values import Actor
+from casetrail.cases.queries import CASE_LIST, CASE_MESSAGES
+from casetrail.cases.service.commands import CommandContext, OpenCase
+from casetrail.cases.service.desk import SupportDesk
 from casetrail.cli import main
-from casetrail.commands.desk import SupportDesk
-from casetrail.commands.messages import CommandContext, OpenCase
-from casetrail.domain.values import Actor
-from casetrail.infra.read_side import ReadSide, build_supervisor, start_read_side
-from casetrail.infra.settings import Settings
-from casetrail.projections.metrics import ProjectionMetrics
-from casetrail.projections.postgres.supervisor import Backoff
-from casetrail.projections.queries import CASE_LIST, CASE_MESSAGES
-from casetrail.projections.timeline import CASE_EVENTS
+from casetrail.platform.subscriptions.metrics import ProjectionMetrics
+from casetrail.platform.subscriptions.supervisor import Backoff
+from casetrail.timeline.model import CASE_EVENTS
 
 pytestmark = pytest.mark.integration
 

@@ -9,18 +9,18 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.commands.messages import (
+from casetrail.bootstrap.settings import Settings
+from casetrail.bootstrap.wiring import build_postgres_desk
+from casetrail.cases.domain.values import Actor, AuthorType, CaseStatus, Priority
+from casetrail.cases.service.commands import (
     ChangePriority,
     ChangeStatus,
     CommandContext,
     OpenCase,
     PostMessage,
 )
-from casetrail.commands.results import CommandResult, VersionConflict
-from casetrail.domain.values import Actor, AuthorType, CaseStatus, Priority
-from casetrail.infra.bootstrap import build_postgres_desk
-from casetrail.infra.settings import Settings
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.cases.service.results import CommandResult, VersionConflict
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +75,7 @@ def test_concurrent_messages_on_one_case_are_all_kept(postgres_desk: SupportDesk
 
 def test_concurrent_updates_without_if_match_are_never_lost(postgres_desk: SupportDesk) -> None:
     case_id = open_case(postgres_desk)
-    from casetrail.commands.messages import TagCase
+    from casetrail.cases.service.commands import TagCase
 
     with ThreadPoolExecutor(16) as pool:
         list(

@@ -19,27 +19,27 @@ import pytest
 from eventsourcing.projection import ProjectionRunner
 from prometheus_client import CollectorRegistry
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.commands.messages import CommandContext, OpenCase
-from casetrail.domain.values import Actor
-from casetrail.infra.bootstrap import postgres_env
-from casetrail.infra.privacy.readable_log import ReadableSupportLog
-from casetrail.infra.read_side import ReadSide, prepare_read_models
-from casetrail.infra.settings import Settings
-from casetrail.projections.metrics import ProjectionMetrics
-from casetrail.projections.postgres.batches import follow_once
-from casetrail.projections.postgres.database import Database
-from casetrail.projections.postgres.errors import PoisonEvent
-from casetrail.projections.postgres.library_runner import (
+from casetrail.bootstrap.library_runner import (
     one_event_projection,
     view_class,
 )
-from casetrail.projections.postgres.rebuild import rebuild
-from casetrail.projections.postgres.versions import build_view, read_versions
-from casetrail.projections.postgres.view import BatchedView
-from casetrail.projections.postgres.worker import ProjectionWorker, RunnerOptions
-from casetrail.projections.queries import CASE_LIST, CASE_MESSAGES, CaseQuery
-from casetrail.projections.rows import CASE_COLUMNS, MESSAGE_COLUMNS
+from casetrail.bootstrap.read_side import ReadSide, prepare_read_models
+from casetrail.bootstrap.settings import Settings
+from casetrail.bootstrap.wiring import postgres_env
+from casetrail.cases.domain.values import Actor
+from casetrail.cases.projections.rows import CASE_COLUMNS, MESSAGE_COLUMNS
+from casetrail.cases.queries import CASE_LIST, CASE_MESSAGES, CaseQuery
+from casetrail.cases.service.commands import CommandContext, OpenCase
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.platform.subscriptions.batches import follow_once
+from casetrail.platform.subscriptions.database import Database
+from casetrail.platform.subscriptions.errors import PoisonEvent
+from casetrail.platform.subscriptions.metrics import ProjectionMetrics
+from casetrail.platform.subscriptions.rebuild import rebuild
+from casetrail.platform.subscriptions.versions import build_view, read_versions
+from casetrail.platform.subscriptions.view import BatchedView
+from casetrail.platform.subscriptions.worker import ProjectionWorker, RunnerOptions
+from casetrail.privacy.readable_log import ReadableSupportLog
 from tests.fixtures.history import record_history
 
 pytestmark = pytest.mark.integration

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from casetrail.cases.service.desk import SupportDesk
 from casetrail.cli import main
-from casetrail.commands.desk import SupportDesk
 from tests.fixtures.history import record_history
 
 pytestmark = pytest.mark.integration

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from casetrail.infra.local_postgres import LocalPostgres
-from casetrail.infra.server_process import ServerProcess, start_server
+from casetrail.platform.embedded_postgres import LocalPostgres
+from casetrail.platform.server_process import ServerProcess, start_server
 
 pytestmark = pytest.mark.integration
 

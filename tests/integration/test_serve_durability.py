@@ -10,8 +10,8 @@ import httpx
 import psycopg
 import pytest
 
-from casetrail.infra.bootstrap import embedded_postgres
-from casetrail.infra.server_process import start_server
+from casetrail.bootstrap.wiring import embedded_postgres
+from casetrail.platform.server_process import start_server
 from tests.fixtures.auth import supervisor_headers
 
 pytestmark = pytest.mark.integration

@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from casetrail.infra.bootstrap import embedded_postgres
-from casetrail.infra.server_process import ServerProcess, start_server
+from casetrail.bootstrap.wiring import embedded_postgres
+from casetrail.platform.server_process import ServerProcess, start_server
 from tests.fixtures.auth import supervisor_headers
 
 pytestmark = pytest.mark.integration

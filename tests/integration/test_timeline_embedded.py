@@ -13,14 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.infra.read_side import start_read_side
-from casetrail.infra.server_process import start_server
-from casetrail.infra.settings import Settings
-from casetrail.infra.timeline.wiring import TimelineSide, invalidate_after_commit
-from casetrail.read_api.app import create_app
-from casetrail.read_api.principals import Role
-from casetrail.read_api.query_deps import MIN_POSITION_HEADER, ReadOptions
+from casetrail.bootstrap.http_app import create_app
+from casetrail.bootstrap.read_side import start_read_side
+from casetrail.bootstrap.settings import Settings
+from casetrail.bootstrap.timeline import TimelineSide, invalidate_after_commit
+from casetrail.cases.api.query_deps import MIN_POSITION_HEADER, ReadOptions
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.platform.http.principals import Role
+from casetrail.platform.server_process import start_server
 from tests.fixtures.auth import bearer, supervisor_headers, unlimited
 
 pytestmark = pytest.mark.integration

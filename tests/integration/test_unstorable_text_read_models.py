@@ -17,8 +17,21 @@ import psycopg
 import pytest
 from eventsourcing.persistence import Mapper, StoredEvent
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.commands.messages import (
+from casetrail.bootstrap.projection_catalog import VIEW_CLASSES
+from casetrail.bootstrap.read_side import ReadSide
+from casetrail.bootstrap.readiness import projections_check
+from casetrail.cases.domain.conversation import Conversation
+from casetrail.cases.domain.ticket import Ticket
+from casetrail.cases.domain.values import (
+    Actor,
+    AssignmentReason,
+    AuthorType,
+    CaseStatus,
+    Channel,
+    Priority,
+)
+from casetrail.cases.queries import CaseFilter, CaseQuery
+from casetrail.cases.service.commands import (
     AssignCase,
     ChangeStatus,
     CommandContext,
@@ -28,23 +41,10 @@ from casetrail.commands.messages import (
     TagCase,
     UntagCase,
 )
-from casetrail.domain.conversation import Conversation
-from casetrail.domain.ticket import Ticket
-from casetrail.domain.values import (
-    Actor,
-    AssignmentReason,
-    AuthorType,
-    CaseStatus,
-    Channel,
-    Priority,
-)
-from casetrail.infra.read_side import ReadSide
-from casetrail.infra.readiness import projections_check
-from casetrail.infra.timeline.postgres_reader import PostgresTimelineReader
-from casetrail.infra.timeline.view import ensure_timeline_view
-from casetrail.projections.postgres.catalog import VIEW_CLASSES
-from casetrail.projections.queries import CaseFilter, CaseQuery
-from casetrail.projections.timeline import TimelineQuery
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.timeline.model import TimelineQuery
+from casetrail.timeline.postgres_reader import PostgresTimelineReader
+from casetrail.timeline.view import ensure_timeline_view
 
 pytestmark = pytest.mark.integration
 

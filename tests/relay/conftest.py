@@ -11,12 +11,12 @@ import pytest
 from confluent_kafka import Consumer, KafkaException
 from prometheus_client import CollectorRegistry
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.infra.bootstrap import build_postgres_desk
-from casetrail.infra.case_event_relay import CaseEventRelay
-from casetrail.infra.settings import Settings
-from casetrail.infra.stack.stack import Stack
-from casetrail.projections.integration_events import PUBLISHED_TOPICS
+from casetrail.bootstrap.settings import Settings
+from casetrail.bootstrap.wiring import build_postgres_desk
+from casetrail.cases.outbound.integration_events import PUBLISHED_TOPICS
+from casetrail.cases.outbound.relay import CaseEventRelay
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.devstack.stack import Stack
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from uuid import UUID
 
 import pytest
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.commands.messages import (
+from casetrail.cases.domain.values import Actor, AuthorType, CaseStatus
+from casetrail.cases.outbound.integration_events import stable_event_id
+from casetrail.cases.service.commands import (
     AssignCase,
     ChangeStatus,
     CommandContext,
@@ -18,9 +19,8 @@ from casetrail.commands.messages import (
     OpenCase,
     PostMessage,
 )
-from casetrail.domain.values import Actor, AuthorType, CaseStatus
-from casetrail.infra.stack.stack import Stack
-from casetrail.projections.integration_events import stable_event_id
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.devstack.stack import Stack
 from tests.contracts.asyncapi_contract import PUBLISHED, load, validate_message
 from tests.relay.conftest import RelayRunner, consuming, prefixed, receive
 

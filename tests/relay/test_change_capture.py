@@ -9,11 +9,16 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.commands.messages import CommandContext, OpenCase
-from casetrail.domain.values import Actor
-from casetrail.infra.change_capture import CAPTURED_COLUMNS, CaptureTarget, register, unregister
-from casetrail.infra.stack.stack import Stack
+from casetrail.cases.domain.values import Actor
+from casetrail.cases.outbound.change_capture import (
+    CAPTURED_COLUMNS,
+    CaptureTarget,
+    register,
+    unregister,
+)
+from casetrail.cases.service.commands import CommandContext, OpenCase
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.devstack.stack import Stack
 from tests.relay.conftest import consuming, receive
 from tests.stack.test_connect_debezium import _drop_slot_when_released
 

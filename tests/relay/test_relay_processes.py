@@ -18,13 +18,13 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.commands.messages import CommandContext, OpenCase
-from casetrail.domain.values import Actor
-from casetrail.infra.case_event_relay import RELAY_NAME
-from casetrail.infra.server_process import start_server
-from casetrail.infra.stack.stack import Stack
-from casetrail.projections.postgres.status import StatusReader
+from casetrail.cases.domain.values import Actor
+from casetrail.cases.outbound.relay import RELAY_NAME
+from casetrail.cases.service.commands import CommandContext, OpenCase
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.devstack.stack import Stack
+from casetrail.platform.server_process import start_server
+from casetrail.platform.subscriptions.status import StatusReader
 from tests.fixtures.auth import supervisor_headers
 from tests.relay.conftest import consuming, receive
 

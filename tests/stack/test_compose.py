@@ -9,18 +9,18 @@ from typing import Any
 import pytest
 import yaml
 
-from casetrail.infra.settings import Settings
-from casetrail.infra.stack.engines.connect import (
+from casetrail.bootstrap.settings import Settings
+from casetrail.devstack.engines.connect import (
     CONFIG_TOPIC,
     GROUP_ID,
     OFFSET_TOPIC,
     STATUS_TOPIC,
     debezium_artifacts,
 )
-from casetrail.infra.stack.engines.kafka import kafka_artifacts
-from casetrail.infra.stack.engines.postgres import DATABASE, REPLICATION_ROLE, SERVER_SETTINGS
-from casetrail.infra.stack.engines.trino import SUPPORT_CATALOG, trino_artifacts
-from casetrail.infra.stack.topics import PARTITIONS, STACK_TOPICS
+from casetrail.devstack.engines.kafka import kafka_artifacts
+from casetrail.devstack.engines.postgres import DATABASE, REPLICATION_ROLE, SERVER_SETTINGS
+from casetrail.devstack.engines.trino import SUPPORT_CATALOG, trino_artifacts
+from casetrail.devstack.topics import PARTITIONS, STACK_TOPICS
 
 ROOT = Path(__file__).resolve().parents[2]
 

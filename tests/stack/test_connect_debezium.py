@@ -16,10 +16,10 @@ import pytest
 from confluent_kafka import Consumer
 from psycopg import sql
 
-from casetrail.infra.stack import Stack
-from casetrail.infra.stack.assets import render
-from casetrail.infra.stack.engines.postgres import REPLICATION_ROLE
-from casetrail.infra.stack.testing import PostgresSchema
+from casetrail.devstack import Stack
+from casetrail.devstack.assets import render
+from casetrail.devstack.engines.postgres import REPLICATION_ROLE
+from casetrail.devstack.testing import PostgresSchema
 
 pytestmark = pytest.mark.stack
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from casetrail.infra.stack.daemon import Daemon
+from casetrail.devstack.daemon import Daemon
 
 
 def test_a_stale_pid_file_never_leads_to_signalling_a_stranger(tmp_path: Path) -> None:

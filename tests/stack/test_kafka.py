@@ -7,8 +7,8 @@ import uuid
 import pytest
 from confluent_kafka import Consumer, Producer
 
-from casetrail.infra.stack import Stack
-from casetrail.infra.stack.testing import TopicFactory
+from casetrail.devstack import Stack
+from casetrail.devstack.testing import TopicFactory
 
 pytestmark = pytest.mark.stack
 
@@ -42,7 +42,7 @@ def test_a_produced_message_is_consumed(stack: Stack, new_kafka_topic: TopicFact
 
 
 def test_the_application_topics_exist(stack: Stack) -> None:
-    from casetrail.infra.stack.topics import PARTITIONS, STACK_TOPICS
+    from casetrail.devstack.topics import PARTITIONS, STACK_TOPICS
 
     topics = stack.kafka.admin().list_topics(timeout=10).topics
     for name in STACK_TOPICS:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import redis
 
-from casetrail.infra.stack import Stack
+from casetrail.devstack import Stack
 
 pytestmark = pytest.mark.stack
 

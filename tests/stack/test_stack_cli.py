@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from casetrail.cli.main import main
-from casetrail.infra.stack import ENGINE_NAMES
+from casetrail.devstack import ENGINE_NAMES
 
 pytestmark = pytest.mark.stack
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from casetrail.infra.stack import Stack
-from casetrail.infra.stack.testing import PostgresSchema
+from casetrail.devstack import Stack
+from casetrail.devstack.testing import PostgresSchema
 
 pytestmark = pytest.mark.stack
 

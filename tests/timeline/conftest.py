@@ -15,19 +15,19 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.infra.bootstrap import build_postgres_desk, utc_now
-from casetrail.infra.privacy.erasure import erasure_for
-from casetrail.infra.read_side import start_read_side
-from casetrail.infra.settings import Settings
-from casetrail.infra.stack import Stack
-from casetrail.infra.timeline.foreign_schema import expose_timeline, remove_timeline
-from casetrail.infra.timeline.wiring import TimelineSide, invalidate_after_commit
-from casetrail.projections.queries import ReadModel
-from casetrail.projections.timeline import TIMELINE_PROJECTIONS
-from casetrail.read_api.app import create_app
-from casetrail.read_api.principals import Role
-from casetrail.read_api.query_deps import MIN_POSITION_HEADER, ReadOptions
+from casetrail.bootstrap.http_app import create_app
+from casetrail.bootstrap.read_side import start_read_side
+from casetrail.bootstrap.settings import Settings
+from casetrail.bootstrap.timeline import TimelineSide, invalidate_after_commit
+from casetrail.bootstrap.wiring import build_postgres_desk, utc_now
+from casetrail.cases.api.query_deps import MIN_POSITION_HEADER, ReadOptions
+from casetrail.cases.queries import ReadModel
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.devstack import Stack
+from casetrail.platform.http.principals import Role
+from casetrail.privacy.erasure import erasure_for
+from casetrail.timeline.foreign_schema import expose_timeline, remove_timeline
+from casetrail.timeline.model import TIMELINE_PROJECTIONS
 from tests.fixtures.auth import bearer, supervisor_headers, unlimited
 
 # Nothing listens here (ports below 1024 are not handed out to tests): an engine that is down.

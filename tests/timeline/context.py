@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from casetrail.consumers.dead_letters import DeadLetterLimit
-from casetrail.consumers.decoding import RawMessage
-from casetrail.consumers.events import (
+from casetrail.commerce.dead_letters import DeadLetterLimit
+from casetrail.commerce.decoding import RawMessage
+from casetrail.commerce.events import (
     CommerceEvent,
     FraudAlertRaised,
     FraudSeverity,
@@ -19,11 +19,11 @@ from casetrail.consumers.events import (
     ShipmentStatus,
     ShipmentStatusChanged,
 )
-from casetrail.consumers.ingest import RefusedLines
-from casetrail.consumers.processor import BatchProcessor
-from casetrail.consumers.topics import TopicMap
-from casetrail.infra.commerce.postgres_store import PostgresContextStore
-from casetrail.projections.timeline import TimelineInvalidation
+from casetrail.commerce.ingest import RefusedLines
+from casetrail.commerce.postgres_store import PostgresContextStore
+from casetrail.commerce.processor import BatchProcessor
+from casetrail.commerce.topics import TopicMap
+from casetrail.timeline.model import TimelineInvalidation
 
 
 def record_context(

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from casetrail.infra.stack import Stack
-from casetrail.infra.timeline.foreign_schema import expose_timeline
-from casetrail.infra.timeline.view import TIMELINE_VIEW
+from casetrail.devstack import Stack
+from casetrail.timeline.foreign_schema import expose_timeline
+from casetrail.timeline.view import TIMELINE_VIEW
 from tests.timeline.conftest import TimelineApiFactory
 from tests.timeline.context import fraud_alert, order, record_context
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from casetrail.projections.postgres.catalog import VIEW_CLASSES
-from casetrail.projections.postgres.database import Database
-from casetrail.projections.postgres.rebuild import rebuild
+from casetrail.bootstrap.projection_catalog import VIEW_CLASSES
+from casetrail.platform.subscriptions.database import Database
+from casetrail.platform.subscriptions.rebuild import rebuild
 from tests.timeline.conftest import TimelineApiFactory
 from tests.timeline.context import fraud_alert, order, payment, record_context, shipment
 

@@ -11,18 +11,18 @@ from datetime import UTC, datetime
 import pytest
 import redis
 
-from casetrail.commands.erasure import EraseCustomer
-from casetrail.domain.values import Actor
-from casetrail.infra.local_postgres import postgres_bin_dir
-from casetrail.infra.privacy.analyst_views import ANALYST_TIMELINE, prepare_analyst_views
-from casetrail.infra.privacy.erasure import erasure_for
-from casetrail.infra.stack import Stack
-from casetrail.infra.timeline.foreign_schema import expose_timeline
-from casetrail.infra.timeline.view import TIMELINE_VIEW
-from casetrail.projections.postgres.database import Database
-from casetrail.projections.postgres.rebuild import rebuild
-from casetrail.projections.timeline import TIMELINE_PROJECTIONS
-from casetrail.read_api.principals import Role
+from casetrail.cases.domain.values import Actor
+from casetrail.devstack import Stack
+from casetrail.platform.embedded_postgres import postgres_bin_dir
+from casetrail.platform.http.principals import Role
+from casetrail.platform.subscriptions.database import Database
+from casetrail.platform.subscriptions.rebuild import rebuild
+from casetrail.privacy.analyst_views import ANALYST_TIMELINE, prepare_analyst_views
+from casetrail.privacy.erasure import erasure_for
+from casetrail.privacy.erasure_command import EraseCustomer
+from casetrail.timeline.foreign_schema import expose_timeline
+from casetrail.timeline.model import TIMELINE_PROJECTIONS
+from casetrail.timeline.view import TIMELINE_VIEW
 from tests.fixtures.auth import bearer
 from tests.timeline.conftest import TimelineApi, TimelineApiFactory
 

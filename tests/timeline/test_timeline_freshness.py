@@ -11,7 +11,7 @@ from uuid import UUID
 
 import pytest
 
-from casetrail.read_api.answer_cache import CachedAnswer, Lookup
+from casetrail.timeline.answer_cache import CachedAnswer, Lookup
 from tests.timeline.conftest import TimelineApi, TimelineApiFactory, wait_until
 from tests.timeline.context import order, record_context
 

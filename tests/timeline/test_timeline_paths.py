@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from casetrail.infra.stack import Stack
+from casetrail.devstack import Stack
 from tests.fixtures.auth import supervisor_headers
 from tests.timeline.conftest import (
     CLOSED_PORT_URL,

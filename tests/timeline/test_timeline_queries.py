@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from casetrail.domain.values import Actor
-from casetrail.infra.stack import Stack
-from casetrail.read_api.deps import current_actor
+from casetrail.cases.domain.values import Actor
+from casetrail.devstack import Stack
+from casetrail.platform.http.deps import current_actor
 from tests.timeline.conftest import TimelineApi, TimelineApiFactory
 from tests.timeline.context import order, record_context
 

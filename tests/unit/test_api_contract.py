@@ -8,7 +8,7 @@ from uuid import uuid4
 import pytest
 from fastapi.testclient import TestClient
 
-from casetrail.read_api.principals import Role
+from casetrail.platform.http.principals import Role
 from tests.fixtures.auth import bearer
 
 VALID_CASE: dict[str, Any] = {

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from casetrail.domain.conversation import Conversation
-from casetrail.domain.ticket import Ticket
-from casetrail.domain.values import (
+from casetrail.cases.domain.conversation import Conversation
+from casetrail.cases.domain.ticket import Ticket
+from casetrail.cases.domain.values import (
     Actor,
     AssignmentReason,
     AuthorType,
@@ -18,8 +18,8 @@ from casetrail.domain.values import (
     Channel,
     Priority,
 )
-from casetrail.projections.case_fold import CaseFold, CaseRowMissing, rows_needed
-from casetrail.projections.message_fold import MessageFold, conversations_needed
+from casetrail.cases.projections.case_fold import CaseFold, CaseRowMissing, rows_needed
+from casetrail.cases.projections.message_fold import MessageFold, conversations_needed
 
 AGENT = Actor(subject="agent-1", role="AGENT")
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

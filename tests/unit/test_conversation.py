@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from casetrail.domain.conversation import Conversation, conversation_id_for_case
-from casetrail.domain.values import Actor, AuthorType
+from casetrail.cases.domain.conversation import Conversation, conversation_id_for_case
+from casetrail.cases.domain.values import Actor, AuthorType
 
 CUSTOMER = Actor(subject="cust-1", role="CUSTOMER")
 T0 = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)

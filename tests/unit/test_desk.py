@@ -8,8 +8,9 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.commands.messages import (
+from casetrail.cases.domain.errors import CaseIsClosed
+from casetrail.cases.domain.values import Actor, AuthorType, CaseStatus, Priority
+from casetrail.cases.service.commands import (
     AssignCase,
     ChangePriority,
     ChangeStatus,
@@ -21,10 +22,9 @@ from casetrail.commands.messages import (
     UnassignCase,
     UntagCase,
 )
-from casetrail.commands.results import CaseNotFound, IdempotencyKeyReused, VersionConflict
-from casetrail.domain.errors import CaseIsClosed
-from casetrail.domain.values import Actor, AuthorType, CaseStatus, Priority
-from casetrail.infra.memory_store import MemoryFactory
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.cases.service.results import CaseNotFound, IdempotencyKeyReused, VersionConflict
+from casetrail.platform.eventstore.memory_recorder import MemoryFactory
 
 AGENT = Actor(subject="agent-1", role="AGENT")
 PLAIN = CommandContext(actor=AGENT)
@@ -47,7 +47,7 @@ def clock() -> SteppingClock:
 @pytest.fixture
 def desk(clock: SteppingClock) -> Iterator[SupportDesk]:
     app = SupportDesk(
-        {"PERSISTENCE_MODULE": "casetrail.infra.memory_store:MemoryFactory"},
+        {"PERSISTENCE_MODULE": "casetrail.platform.eventstore.memory_recorder:MemoryFactory"},
         clock=clock,
         new_id=uuid4,
     )
@@ -125,7 +125,7 @@ def test_unknown_cases_are_not_found(desk: SupportDesk) -> None:
 
 
 def test_a_conversation_id_is_not_a_case(desk: SupportDesk) -> None:
-    from casetrail.domain.conversation import conversation_id_for_case
+    from casetrail.cases.domain.conversation import conversation_id_for_case
 
     case_id = open_case(desk)
     desk.post_message(PostMessage(case_id, AuthorType.AGENT, "agent-1", "hi"), PLAIN)

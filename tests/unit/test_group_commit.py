@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 
-from casetrail.commands.group_commit import CommitConflict, GroupCommitter
-from casetrail.commands.ports import IdempotencyRecord
+from casetrail.platform.eventstore.group_commit import CommitConflict, GroupCommitter
+from casetrail.platform.eventstore.ports import IdempotencyRecord
 
 
 def stored(name: str) -> StoredEvent:

@@ -8,11 +8,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from casetrail.commands.desk import SupportDesk
-from casetrail.commands.messages import CommandContext, OpenCase
-from casetrail.domain.values import Actor
-from casetrail.infra.bootstrap import build_memory_desk
-from casetrail.read_api.principals import Role
+from casetrail.bootstrap.wiring import build_memory_desk
+from casetrail.cases.domain.values import Actor
+from casetrail.cases.service.commands import CommandContext, OpenCase
+from casetrail.cases.service.desk import SupportDesk
+from casetrail.platform.http.principals import Role
 from tests.fixtures.auth import bearer
 
 CASE: dict[str, Any] = {"customer_id": "cust-1", "subject": "Parcel never arrived"}

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from casetrail.read_api.body_limit import MAX_BODY_BYTES
+from casetrail.platform.http.body_limit import MAX_BODY_BYTES
 
 PROBLEM_STATUSES = {"400", "401", "403", "404", "409", "413", "422", "429", "503"}
 OPEN_PATHS = {"/healthz", "/readyz", "/metrics"}

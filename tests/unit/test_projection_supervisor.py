@@ -11,9 +11,9 @@ import psycopg
 import pytest
 from prometheus_client import CollectorRegistry
 
-from casetrail.projections.metrics import ProjectionMetrics
-from casetrail.projections.postgres.errors import PoisonEvent
-from casetrail.projections.postgres.supervisor import Backoff, ProjectionSupervisor
+from casetrail.platform.subscriptions.errors import PoisonEvent
+from casetrail.platform.subscriptions.metrics import ProjectionMetrics
+from casetrail.platform.subscriptions.supervisor import Backoff, ProjectionSupervisor
 
 
 class FlakyRunner:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casetrail.projections.storable_text import storable_json, storable_text
+from casetrail.kernel.storable_text import storable_json, storable_text
 
 
 def test_nul_and_unpaired_surrogates_become_the_replacement_character() -> None:

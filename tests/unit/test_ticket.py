@@ -5,19 +5,19 @@ from uuid import uuid4
 
 import pytest
 
-from casetrail.domain.errors import (
+from casetrail.cases.domain.errors import (
     CaseIsClosed,
     CaseLimitReached,
     CaseNotAssigned,
     InvalidTransition,
 )
-from casetrail.domain.ticket import (
+from casetrail.cases.domain.ticket import (
     ALLOWED_STATUS_CHANGES,
     MAX_ESCALATION_LEVEL,
     MAX_TAGS_PER_CASE,
     Ticket,
 )
-from casetrail.domain.values import Actor, AssignmentReason, CaseStatus, Channel, Priority
+from casetrail.cases.domain.values import Actor, AssignmentReason, CaseStatus, Channel, Priority
 
 AGENT = Actor(subject="agent-7", role="AGENT")
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -12,20 +12,20 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from casetrail.domain.ticket import Ticket
-from casetrail.domain.values import Actor, AssignmentReason, Channel, Priority
-from casetrail.infra.timeline.memory_cache import MemoryAnswerCache
-from casetrail.projections.case_event_entries import case_event_entry
-from casetrail.projections.timeline import (
+from casetrail.cases.api.schemas import ActorRead, CaseRead
+from casetrail.cases.domain.ticket import Ticket
+from casetrail.cases.domain.values import Actor, AssignmentReason, Channel, Priority
+from casetrail.cases.projections.case_event_entries import case_event_entry
+from casetrail.timeline.answer_cache import CachedAnswer
+from casetrail.timeline.memory_cache import MemoryAnswerCache
+from casetrail.timeline.model import (
     TimelineEntry,
     TimelinePage,
     TimelineQuery,
     page_from_newest_first,
 )
-from casetrail.projections.timeline_reading import FallbackTimeline, TimelineMetrics
-from casetrail.read_api.answer_cache import CachedAnswer
-from casetrail.read_api.case_timeline import CaseTimelineService
-from casetrail.read_api.schemas import ActorRead, CaseRead
+from casetrail.timeline.reading import FallbackTimeline, TimelineMetrics
+from casetrail.timeline.service import CaseTimelineService
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 CASE_ID = uuid.UUID(int=7)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from casetrail.read_api.principals import Role
+from casetrail.platform.http.principals import Role
 from tests.fixtures.auth import bearer
 
 CASE: dict[str, Any] = {

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from casetrail.infra.asyncapi import asyncapi_yaml
+from casetrail.cases.outbound.asyncapi import asyncapi_yaml
 
 
 @click.command()

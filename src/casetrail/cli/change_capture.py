@@ -4,8 +4,13 @@ import json
 
 import click
 
-from casetrail.infra.change_capture import CaptureTarget, ChangeCaptureError, register, status
-from casetrail.infra.settings import Settings
+from casetrail.bootstrap.settings import Settings
+from casetrail.cases.outbound.change_capture import (
+    CaptureTarget,
+    ChangeCaptureError,
+    register,
+    status,
+)
 
 
 def _target() -> CaptureTarget:

@@ -8,20 +8,20 @@ from pathlib import Path
 import click
 from confluent_kafka import KafkaException
 
-from casetrail.consumers.generator import CommerceStreamGenerator
-from casetrail.consumers.ingest import ingest_file
-from casetrail.consumers.json_schemas import write_schemas
-from casetrail.consumers.ports import StoreUnavailable
-from casetrail.infra.commerce.database import commerce_database
-from casetrail.infra.commerce.postgres_store import PostgresContextStore
-from casetrail.infra.commerce.producer import produce_generated
-from casetrail.infra.commerce.wiring import (
+from casetrail.bootstrap.commerce import (
     CommerceSetupError,
     check_topics,
     topic_map,
 )
-from casetrail.infra.local_postgres import LocalPostgresError
-from casetrail.infra.settings import Settings
+from casetrail.bootstrap.settings import Settings
+from casetrail.commerce.database import commerce_database
+from casetrail.commerce.generator import CommerceStreamGenerator
+from casetrail.commerce.ingest import ingest_file
+from casetrail.commerce.json_schemas import write_schemas
+from casetrail.commerce.ports import StoreUnavailable
+from casetrail.commerce.postgres_store import PostgresContextStore
+from casetrail.commerce.producer import produce_generated
+from casetrail.platform.embedded_postgres import LocalPostgresError
 
 SHOWN_REFUSALS = 20
 

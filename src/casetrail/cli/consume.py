@@ -12,17 +12,17 @@ import psycopg
 from confluent_kafka import KafkaException
 from prometheus_client import CollectorRegistry, start_http_server
 
-from casetrail.consumers.dead_letters import DeadLetterLimitExceeded
-from casetrail.infra.commerce.database import commerce_database
-from casetrail.infra.commerce.kafka_consumer import ConsumerTotals
-from casetrail.infra.commerce.wiring import (
+from casetrail.bootstrap.commerce import (
     CommerceSetupError,
     build_consumer,
     topic_map,
     tune_garbage_collector_for_batches,
 )
-from casetrail.infra.local_postgres import LocalPostgresError
-from casetrail.infra.settings import Settings
+from casetrail.bootstrap.settings import Settings
+from casetrail.commerce.database import commerce_database
+from casetrail.commerce.dead_letters import DeadLetterLimitExceeded
+from casetrail.commerce.kafka_consumer import ConsumerTotals
+from casetrail.platform.embedded_postgres import LocalPostgresError
 
 
 @click.command()

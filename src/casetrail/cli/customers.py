@@ -6,11 +6,11 @@ import getpass
 
 import click
 
+from casetrail.bootstrap.wiring import utc_now
+from casetrail.cases.domain.values import Actor
 from casetrail.cli.projections import _attached, _settings
-from casetrail.commands.erasure import EraseCustomer
-from casetrail.domain.values import Actor
-from casetrail.infra.bootstrap import utc_now
-from casetrail.infra.privacy.erasure import erasure_for
+from casetrail.privacy.erasure import erasure_for
+from casetrail.privacy.erasure_command import EraseCustomer
 
 
 @click.group()

@@ -14,10 +14,10 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from casetrail.infra.bootstrap import StartupError
-from casetrail.infra.http_listener import CannotListen
-from casetrail.infra.local_postgres import LocalPostgresError
-from casetrail.infra.settings import Settings
+from casetrail.bootstrap.settings import Settings
+from casetrail.bootstrap.wiring import StartupError
+from casetrail.platform.embedded_postgres import LocalPostgresError
+from casetrail.platform.http.listener import CannotListen
 
 ENV_PREFIX = "CASETRAIL_"
 # Values never repeated in a message: URLs may carry passwords.

@@ -16,20 +16,20 @@ from eventsourcing.persistence import PersistenceError
 from prometheus_client import start_http_server
 from pydantic import ValidationError
 
-from casetrail.infra.bootstrap import Runtime, runtime
-from casetrail.infra.local_postgres import LocalPostgresError
-from casetrail.infra.read_side import ReadSide
-from casetrail.infra.settings import Settings
-from casetrail.projections.postgres.blocked import (
+from casetrail.bootstrap.projection_catalog import VIEW_CLASSES
+from casetrail.bootstrap.read_side import ReadSide
+from casetrail.bootstrap.settings import Settings
+from casetrail.bootstrap.wiring import Runtime, runtime
+from casetrail.platform.embedded_postgres import LocalPostgresError
+from casetrail.platform.subscriptions.blocked import (
     BlockedEvent,
     ParkRefused,
     blocked_event,
     park,
 )
-from casetrail.projections.postgres.catalog import VIEW_CLASSES
-from casetrail.projections.postgres.parking import ParkingRecord, parking_records
-from casetrail.projections.postgres.rebuild import RebuildProgress, RebuildRefused, rebuild
-from casetrail.projections.postgres.status import ProjectionStatus
+from casetrail.platform.subscriptions.parking import ParkingRecord, parking_records
+from casetrail.platform.subscriptions.rebuild import RebuildProgress, RebuildRefused, rebuild
+from casetrail.platform.subscriptions.status import ProjectionStatus
 
 
 def _settings(**overrides: bool) -> Settings:

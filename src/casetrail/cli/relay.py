@@ -8,9 +8,9 @@ from types import FrameType
 import click
 from prometheus_client import CollectorRegistry, start_http_server
 
+from casetrail.bootstrap.wiring import runtime
+from casetrail.cases.outbound.relay import CaseEventRelay
 from casetrail.cli.errors import load_settings
-from casetrail.infra.bootstrap import runtime
-from casetrail.infra.case_event_relay import CaseEventRelay
 
 
 @click.command()

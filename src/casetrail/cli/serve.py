@@ -8,15 +8,15 @@ from types import FrameType
 import click
 import uvicorn
 
+from casetrail.bootstrap.authentication import build_authentication
+from casetrail.bootstrap.http_app import create_app
+from casetrail.bootstrap.readiness import postgres_check, projections_check
+from casetrail.bootstrap.wiring import runtime, utc_now
+from casetrail.cases.api.query_deps import ReadOptions
 from casetrail.cli.errors import load_settings
-from casetrail.infra.authentication import build_authentication
-from casetrail.infra.bootstrap import runtime, utc_now
-from casetrail.infra.bounded_http import HeadLimits, bounded_http_protocol
-from casetrail.infra.http_listener import bind_listener
-from casetrail.infra.privacy.erasure import erasure_for
-from casetrail.infra.readiness import postgres_check, projections_check
-from casetrail.read_api.app import create_app
-from casetrail.read_api.query_deps import ReadOptions
+from casetrail.platform.http.bounded_http import HeadLimits, bounded_http_protocol
+from casetrail.platform.http.listener import bind_listener
+from casetrail.privacy.erasure import erasure_for
 
 
 @click.command()

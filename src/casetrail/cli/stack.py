@@ -8,8 +8,8 @@ from contextlib import contextmanager
 import click
 from pydantic import ValidationError
 
-from casetrail.infra.settings import Settings
-from casetrail.infra.stack import (
+from casetrail.bootstrap.settings import Settings
+from casetrail.devstack import (
     ENGINE_NAMES,
     EngineStatus,
     Stack,

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import click
 from pydantic import ValidationError
 
-from casetrail.infra.authentication import token_policy
-from casetrail.infra.settings import Environment, Settings
-from casetrail.read_api.principals import Role, Scope
-from casetrail.read_api.tokens import mint_token
+from casetrail.bootstrap.authentication import token_policy
+from casetrail.bootstrap.settings import Environment, Settings
+from casetrail.platform.http.principals import Role, Scope
+from casetrail.platform.http.tokens import mint_token
 
 
 @click.command()

@@ -1,0 +1,1 @@
+"""Settings and the wiring of each process role."""

@@ -1,0 +1,35 @@
+"""Authentication as the settings describe it: token checks and where rate limits count."""
+
+from __future__ import annotations
+
+from casetrail.bootstrap.settings import Settings
+from casetrail.platform.http.authentication import Authentication
+from casetrail.platform.http.rate_limits import MemoryRateLimiter, RateLimiter, RateLimits
+from casetrail.platform.http.redis_rate_limiter import RedisRateLimiter
+from casetrail.platform.http.tokens import TokenPolicy, TokenVerifier
+
+
+def token_policy(settings: Settings) -> TokenPolicy:
+    jwks = settings.jwt_jwks_url
+    return TokenPolicy(
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        # With a JWKS only the provider's keys count: no shared secret to confuse them with.
+        secret=None if jwks else settings.jwt_secret.get_secret_value(),
+        jwks_url=jwks,
+        leeway_seconds=settings.jwt_leeway_seconds,
+    )
+
+
+def build_authentication(settings: Settings) -> Authentication:
+    limiter: RateLimiter = (
+        RedisRateLimiter(settings.redis_url) if settings.redis_url else MemoryRateLimiter()
+    )
+    return Authentication(
+        verifier=TokenVerifier(token_policy(settings)),
+        limiter=limiter,
+        limits=RateLimits(
+            per_minute=settings.rate_limit_per_minute,
+            per_role={role.upper(): n for role, n in settings.rate_limit_per_role.items()},
+        ),
+    )

@@ -1,0 +1,114 @@
+"""Wiring of the read side: the PostgreSQL read models, their runners and their status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.application import Application
+from prometheus_client import CollectorRegistry
+
+from casetrail.bootstrap.projection_catalog import VIEW_CLASSES
+from casetrail.bootstrap.settings import Settings
+from casetrail.cases.projections.read_model import PostgresReadModel
+from casetrail.platform.subscriptions.database import Database
+from casetrail.platform.subscriptions.metrics import ProjectionMetrics
+from casetrail.platform.subscriptions.positions import PositionBoard
+from casetrail.platform.subscriptions.status import (
+    CachedStatus,
+    ProjectionLagCollector,
+    StatusReader,
+)
+from casetrail.platform.subscriptions.supervisor import Backoff, ProjectionSupervisor
+from casetrail.platform.subscriptions.versions import active_version
+from casetrail.platform.subscriptions.wakeups import LogWakeups
+from casetrail.platform.subscriptions.worker import AfterCommit, ProjectionWorker, RunnerOptions
+
+# A runner uses one pooled connection at a time (plus its lock connection, not pooled).
+RUNNER_CONNECTIONS = 1
+
+
+@dataclass
+class ReadSide:
+    database: Database
+    read_model: PostgresReadModel
+    status: CachedStatus
+    board: PositionBoard
+    supervisor: ProjectionSupervisor | None
+
+    def close(self) -> None:
+        if self.supervisor is not None:
+            self.supervisor.stop()
+        self.read_model.close()
+
+
+def prepare_read_models(app: Application[Any], database: Database) -> None:
+    """Create each projection's registry entry and first version if they do not exist, so
+    that queries find their views even before a runner has started."""
+    datastore = database.datastore(pool_size=1)
+    try:
+        with database.connect() as conn:
+            for projection in VIEW_CLASSES:
+                active_version(conn, datastore, projection, app.name)
+    finally:
+        datastore.close()
+
+
+def build_supervisor(
+    app: Application[Any],
+    database: Database,
+    settings: Settings,
+    *,
+    metrics: ProjectionMetrics,
+    board: PositionBoard | None = None,
+    after_commit: AfterCommit | None = None,
+    backoff: Backoff | None = None,
+) -> ProjectionSupervisor:
+    wakeups = LogWakeups(database.connect, channel=f"{app.name}_events".lower())
+    options = RunnerOptions(batch_size=settings.projection_batch_size)
+    workers = [
+        ProjectionWorker(
+            projection,
+            app=app,
+            datastore=database.datastore(pool_size=RUNNER_CONNECTIONS),
+            connect=database.connect,
+            wake=wakeups.subscribe(),
+            metrics=metrics,
+            board=board,
+            options=options,
+            after_commit=after_commit,
+        )
+        for projection in VIEW_CLASSES
+    ]
+    return ProjectionSupervisor(
+        workers, metrics=metrics, wakeups=wakeups, backoff=backoff or Backoff()
+    )
+
+
+def start_read_side(
+    app: Application[Any],
+    database_url: str,
+    settings: Settings,
+    registry: CollectorRegistry,
+    *,
+    run_projections: bool,
+    after_commit: AfterCommit | None = None,
+) -> ReadSide:
+    database = Database(database_url, pool_size=max(2, settings.database_pool_size // 2))
+    prepare_read_models(app, database)
+    board = PositionBoard()
+    status = CachedStatus(StatusReader(app, database.connect))
+    registry.register(ProjectionLagCollector(status))
+    supervisor = None
+    if run_projections:
+        supervisor = build_supervisor(
+            app,
+            database,
+            settings,
+            metrics=ProjectionMetrics(registry),
+            board=board,
+            after_commit=after_commit,
+        )
+        supervisor.start()
+    read_model = PostgresReadModel(database.datastore(), board)
+    return ReadSide(database, read_model, status, board, supervisor)

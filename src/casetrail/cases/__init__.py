@@ -1,0 +1,1 @@
+"""Support cases and their conversations: the domain, commands, read models, API."""

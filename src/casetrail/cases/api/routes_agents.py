@@ -1,0 +1,102 @@
+"""An agent's workload, from the case list read model."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from casetrail.cases.api.audience import shown
+from casetrail.cases.api.query_deps import (
+    ReadModelDep,
+    ReadOptionsDep,
+    invalid_parameter,
+    wait_for_position,
+)
+from casetrail.cases.api.query_schemas import AgentWorkloadRead, PriorityCounts, WaitingCase
+from casetrail.cases.api.routes_cases import PROBLEMS
+from casetrail.cases.api.schemas import MAX_ID
+from casetrail.cases.domain.values import CaseStatus, Priority
+from casetrail.cases.queries import CASE_LIST, AgentWorkload
+from casetrail.platform.http.deps import Authenticated
+from casetrail.platform.http.permissions import READS_INTERNALS, ReadsInternals, forbidden
+from casetrail.platform.http.principals import Role
+
+router = APIRouter(
+    prefix="/support/agents", tags=["agents"], responses=PROBLEMS, dependencies=[Authenticated]
+)
+
+
+@router.get(
+    "/{agent_id}/workload",
+    response_model=AgentWorkloadRead,
+    dependencies=[READS_INTERNALS, Depends(wait_for_position(CASE_LIST))],
+)
+def agent_workload(
+    agent_id: Annotated[str, Path(min_length=1, max_length=MAX_ID)],
+    principal: ReadsInternals,
+    read_model: ReadModelDep,
+    options: ReadOptionsDep,
+    timezone: Annotated[
+        str,
+        Query(
+            max_length=64,
+            description='IANA time zone that "today" is counted in, such as Europe/Paris;'
+            " an unknown name is a 422.",
+            json_schema_extra={"pattern": r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$"},
+        ),
+    ] = "UTC",
+) -> AgentWorkloadRead:
+    if principal.role is Role.AGENT and agent_id != principal.subject:
+        raise forbidden("agents see their own workload; supervisors see anyone's")
+    zone = _zone(timezone)
+    now = options.clock().astimezone(zone)
+    day_started_at = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    workload = read_model.agent_workload(agent_id, day_started_at)
+    counts = {status: _by_priority(workload, status) for status in _STATUSES}
+    active = sum(group.total for group in counts.values())
+    oldest = workload.oldest_waiting
+    return AgentWorkloadRead(
+        agent_id=agent_id,
+        open=counts[CaseStatus.OPEN],
+        pending=counts[CaseStatus.PENDING_CUSTOMER],
+        on_hold=counts[CaseStatus.ON_HOLD],
+        oldest_waiting=shown(
+            principal,
+            WaitingCase(
+                id=oldest.id,
+                case_number=oldest.case_number,
+                subject=oldest.subject,
+                priority=Priority(oldest.priority),
+                status=CaseStatus(oldest.status),
+                waiting_since=oldest.waiting_since,
+            ),
+        )
+        if oldest is not None and oldest.waiting_since is not None
+        else None,
+        assigned_today=workload.assigned_since,
+        capacity=options.agent_capacity,
+        capacity_used=round(active / options.agent_capacity, 4),
+        day_started_at=day_started_at,
+    )
+
+
+_STATUSES = (CaseStatus.OPEN, CaseStatus.PENDING_CUSTOMER, CaseStatus.ON_HOLD)
+
+
+def _by_priority(workload: AgentWorkload, status: CaseStatus) -> PriorityCounts:
+    counts = {
+        priority.value: workload.counts.get((status.value, priority.value), 0)
+        for priority in Priority
+    }
+    return PriorityCounts(**counts, total=sum(counts.values()))
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except Exception:  # unknown names, path-like names, bad characters: all user errors
+        invalid_parameter(
+            "timezone", f"unknown time zone {name!r}: use an IANA name such as Europe/Paris"
+        )

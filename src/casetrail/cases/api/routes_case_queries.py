@@ -1,0 +1,212 @@
+"""Case queries, answered from the read models: lists, one case, its conversation.
+
+``?as_of=`` time travel is the exception: it folds the case's own events up to that time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import AwareDatetime
+
+from casetrail.cases.api.audience import shown, shown_messages
+from casetrail.cases.api.case_list_params import (
+    IdParam,
+    PageParams,
+    case_filter,
+    cursor_key,
+    scope,
+)
+from casetrail.cases.api.case_views import (
+    case_list_item,
+    case_read_from_row,
+    message_read_from_row,
+)
+from casetrail.cases.api.query_deps import (
+    STALE_HEADER,
+    ReadModelDep,
+    invalid_parameter,
+    wait_for_position,
+)
+from casetrail.cases.api.query_schemas import CasePage
+from casetrail.cases.api.routes_cases import PROBLEMS, case_read
+from casetrail.cases.api.schemas import CaseRead, MessagePage
+from casetrail.cases.queries import CASE_LIST, CASE_MESSAGES, CaseFilter
+from casetrail.cases.queries import CasePage as RowPage
+from casetrail.platform.http.cursors import (
+    CURSOR_DESCRIPTION,
+    CURSOR_PATTERN,
+    MAX_CURSOR_LENGTH,
+    InvalidCursor,
+    decode_cursor,
+    encode_cursor,
+)
+from casetrail.platform.http.deps import Authenticated, Desk
+from casetrail.platform.http.permissions import (
+    READS_CASES,
+    VISIBLE_CASE,
+    ReadsCases,
+    forbidden,
+    own_customer,
+)
+from casetrail.platform.http.principals import Principal, Role
+from casetrail.timeline.api_deps import Timeline, case_with_timeline, get_case_timeline
+from casetrail.timeline.schemas import CaseWithTimeline
+
+router = APIRouter(
+    prefix="/support/cases", tags=["cases"], responses=PROBLEMS, dependencies=[Authenticated]
+)
+
+CaseListFresh = Depends(wait_for_position(CASE_LIST))
+MessagesFresh = Depends(wait_for_position(CASE_MESSAGES, CASE_LIST))
+
+
+@router.get(
+    "",
+    response_model=CasePage,
+    response_model_exclude_unset=True,
+    dependencies=[READS_CASES, CaseListFresh],
+    summary="List cases: filters, sorts, cursor pagination, partial responses",
+)
+def list_cases(
+    read_model: ReadModelDep,
+    principal: ReadsCases,
+    wanted: Annotated[CaseFilter, Depends(case_filter)],
+    page: Annotated[PageParams, Depends()],
+    customer_id: IdParam = None,
+    agent_id: Annotated[
+        str | None, Query(min_length=1, max_length=128, description="Cases assigned to this agent.")
+    ] = None,
+) -> CasePage:
+    if agent_id is not None and wanted.unassigned:
+        invalid_parameter("unassigned", "unassigned=true and agent_id exclude each other")
+    wanted = replace(wanted, customer_id=customer_id, assignee_id=agent_id)
+    return case_page(read_model, wanted, page, principal)
+
+
+def visible_to(principal: Principal, wanted: CaseFilter) -> CaseFilter:
+    """Narrow a list query to the cases the caller may see."""
+    if principal.role is Role.CUSTOMER:
+        if wanted.customer_id is not None:
+            own_customer(principal, wanted.customer_id)
+        return replace(wanted, customer_id=principal.customer_id)
+    if principal.role is Role.AGENT:
+        return replace(wanted, visible_to_agent=principal.subject)
+    return wanted
+
+
+def case_page(
+    read_model: ReadModelDep, wanted: CaseFilter, page: PageParams, principal: Principal
+) -> CasePage:
+    wanted = visible_to(principal, wanted)
+    found: RowPage = read_model.list_cases(page.query(wanted))
+    next_cursor = None
+    if found.next_key is not None:
+        next_cursor = encode_cursor("cases", scope(wanted, page.sort), cursor_key(found.next_key))
+    return CasePage(
+        items=[shown(principal, case_list_item(row, page.fields)) for row in found.rows],
+        next_cursor=next_cursor,
+        limit=page.limit,
+    )
+
+
+@router.get(
+    "/{case_id}",
+    response_model=CaseRead | CaseWithTimeline,
+    dependencies=[READS_CASES, VISIBLE_CASE, CaseListFresh],
+)
+async def get_case(
+    case_id: UUID,
+    principal: ReadsCases,
+    read_model: ReadModelDep,
+    desk: Desk,
+    request: Request,
+    response: Response,
+    timeline: Timeline,
+    as_of: Annotated[
+        AwareDatetime | None,
+        Query(description="RFC 3339 time: the case as it stood at that moment."),
+    ] = None,
+) -> CaseRead | Response:
+    if timeline.include:
+        if principal.role in (Role.ANALYST, Role.CUSTOMER):
+            # Cached answers are the staff's view; analysts have the masked Trino views.
+            raise forbidden("the timeline is for support staff and services")
+        if as_of is not None:
+            invalid_parameter("includeTimeline", "the timeline cannot be combined with as_of")
+        service = get_case_timeline(request)
+        return await case_with_timeline(service, case_id, timeline, read_model, desk)
+    case = await run_in_threadpool(case_now, case_id, read_model, desk, response, as_of)
+    return shown(principal, case)
+
+
+def case_now(
+    case_id: UUID,
+    read_model: ReadModelDep,
+    desk: Desk,
+    response: Response,
+    as_of: AwareDatetime | None,
+) -> CaseRead:
+    if as_of is not None:
+        ticket = desk.get_case_as_of(case_id, as_of)
+        response.headers["ETag"] = f'"{ticket.version}"'
+        return case_read(ticket)
+    row = read_model.get_case(case_id)
+    if row is None:
+        # Not projected yet (or not at all): the event store knows, and 404s if need be.
+        ticket = desk.get_case(case_id)
+        response.headers["ETag"] = f'"{ticket.version}"'
+        return case_read(ticket)
+    response.headers["ETag"] = f'"{row.version}"'
+    return case_read_from_row(row)
+
+
+@router.get(
+    "/{case_id}/messages",
+    response_model=MessagePage,
+    dependencies=[READS_CASES, VISIBLE_CASE, MessagesFresh],
+)
+def list_messages(
+    case_id: UUID,
+    principal: ReadsCases,
+    read_model: ReadModelDep,
+    desk: Desk,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=MAX_CURSOR_LENGTH,
+            description=CURSOR_DESCRIPTION,
+            json_schema_extra={"pattern": CURSOR_PATTERN},
+        ),
+    ] = None,
+) -> MessagePage:
+    after = 0
+    if cursor is not None:
+        after = _message_position(cursor, case_id)
+    if read_model.get_case(case_id) is None:
+        desk.get_case(case_id)  # 404 if there is no such case
+        response.headers[STALE_HEADER] = "true"  # the case is not projected yet
+    rows = read_model.messages(case_id, after, limit + 1)
+    page = [message_read_from_row(case_id, row) for row in rows[:limit]]
+    next_cursor = (
+        encode_cursor("messages", str(case_id), [page[-1].position]) if len(rows) > limit else None
+    )
+    # Notes are dropped after paging, so a page for customers may hold fewer than `limit`.
+    return MessagePage(items=shown_messages(principal, page), next_cursor=next_cursor)
+
+
+def _message_position(cursor: str, case_id: UUID) -> int:
+    try:
+        key = decode_cursor(cursor, "messages", str(case_id))
+    except InvalidCursor as error:
+        invalid_parameter("cursor", str(error))
+    if len(key) != 1 or type(key[0]) is not int or key[0] < 0:
+        invalid_parameter("cursor", "the cursor is not one this API issued")
+    return int(key[0])

@@ -1,0 +1,43 @@
+"""A customer's case history, from the case list read model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from casetrail.cases.api.case_list_params import PageParams, case_filter
+from casetrail.cases.api.query_deps import ReadModelDep, wait_for_position
+from casetrail.cases.api.query_schemas import CasePage
+from casetrail.cases.api.routes_case_queries import case_page
+from casetrail.cases.api.routes_cases import PROBLEMS
+from casetrail.cases.api.schemas import MAX_ID
+from casetrail.cases.queries import CASE_LIST, CaseFilter
+from casetrail.platform.http.deps import Authenticated
+from casetrail.platform.http.permissions import READS_CASES, ReadsCases, own_customer
+
+router = APIRouter(
+    prefix="/support/customers",
+    tags=["customers"],
+    responses=PROBLEMS,
+    dependencies=[Authenticated],
+)
+
+
+@router.get(
+    "/{customer_id}/cases",
+    response_model=CasePage,
+    response_model_exclude_unset=True,
+    dependencies=[READS_CASES, Depends(wait_for_position(CASE_LIST))],
+    summary="A customer's cases, with the same filters, sorts and pages as the case list",
+)
+def customer_cases(
+    customer_id: Annotated[str, Path(min_length=1, max_length=MAX_ID)],
+    read_model: ReadModelDep,
+    wanted: Annotated[CaseFilter, Depends(case_filter)],
+    page: Annotated[PageParams, Depends()],
+    principal: ReadsCases,
+) -> CasePage:
+    own_customer(principal, customer_id)
+    return case_page(read_model, replace(wanted, customer_id=customer_id), page, principal)

@@ -1,0 +1,221 @@
+"""Request and response bodies. Limits are part of the contract and documented in the README."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import (
+    AnyUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    UrlConstraints,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from casetrail.cases.domain.values import (
+    AssignmentReason,
+    AuthorType,
+    CaseStatus,
+    Channel,
+    Priority,
+)
+from casetrail.kernel.storable_text import UNSTORABLE_MESSAGE, unstorable_in
+
+MAX_SUBJECT = 255
+MAX_TEXT = 65_536  # description and message bodies: 64 KiB of characters
+MAX_ID = 128
+MAX_REASON = 1_000
+MAX_TAGS = 20
+MAX_TAG = 50
+
+Identifier = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID)
+]
+Tag = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        to_lower=True,
+        min_length=1,
+        max_length=MAX_TAG,
+        pattern=r"^[\w:.-]+$",
+    ),
+]
+Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS)]
+MAX_URI = 2_048
+AttachmentUri = Annotated[
+    AnyUrl, UrlConstraints(allowed_schemes=["https", "s3"], host_required=True)
+]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON)
+]
+
+
+class Request(BaseModel):
+    # Unknown fields are refused so that a typo never silently drops data.
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def storable(cls, value: Any) -> Any:
+        """Every text field of every request body: nothing the read models cannot hold."""
+        if unstorable_in(value):
+            raise PydanticCustomError("unstorable_text", UNSTORABLE_MESSAGE)
+        return value
+
+
+class CaseCreate(Request):
+    customer_id: Identifier
+    subject: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SUBJECT)
+    ]
+    description: Annotated[str, StringConstraints(max_length=MAX_TEXT)] = ""
+    priority: Priority = Priority.MEDIUM
+    channel: Channel = Channel.WEB
+    tags: Tags = Field(default_factory=list)
+    order_id: Identifier | None = None
+    external_ref: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+        | None
+    ) = Field(default=None, description="The case's id in another system, e.g. Shopify or Gorgias.")
+
+
+class MessageCreate(Request):
+    author_type: AuthorType | None = Field(
+        default=None,
+        description="Who wrote it. People post as themselves (the token's role and subject), "
+        "so they may leave it out; only services (bots, imports) name another author.",
+    )
+    author_id: Identifier | None = None
+    body: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+    attachment_uri: AttachmentUri | None = Field(
+        default=None,
+        description="Where the attachment is stored: an https or s3 URI (never a scheme a "
+        "browser would run or read locally, such as javascript:, data: or file:).",
+    )
+    internal: bool = Field(
+        default=False, description="An agent-only note, never shown to the customer."
+    )
+
+    @field_validator("attachment_uri")
+    @classmethod
+    def bounded_uri(cls, value: AnyUrl | None) -> AnyUrl | None:
+        if value is not None and len(str(value)) > MAX_URI:
+            raise ValueError(f"attachment_uri must be at most {MAX_URI} characters")
+        return value
+
+
+class StatusChange(Request):
+    status: CaseStatus
+    reason: Reason | None = None
+
+
+class PriorityChange(Request):
+    priority: Priority
+
+
+class Assignment(Request):
+    agent_id: Identifier
+    reason: AssignmentReason = AssignmentReason.MANUAL
+
+
+class Escalation(Request):
+    reason: Reason
+
+
+class TagsChange(Request):
+    tags: Annotated[list[Tag], Field(min_length=1, max_length=MAX_TAGS)]
+
+
+class ActorRead(BaseModel):
+    subject: str
+    role: str
+
+
+class CaseRead(BaseModel):
+    id: UUID
+    case_number: str
+    customer_id: str
+    subject: str
+    description: str
+    priority: Priority
+    channel: Channel
+    status: CaseStatus
+    tags: list[str]
+    order_id: str | None
+    external_ref: str | None
+    assignee_id: str | None
+    escalation_level: int
+    opened_by: ActorRead
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    version: int
+
+
+class CaseOpened(BaseModel):
+    id: UUID
+    case_number: str
+    status: CaseStatus
+    version: int
+
+
+class MessageRead(BaseModel):
+    message_id: UUID
+    case_id: UUID
+    position: int
+    author_type: AuthorType
+    author_id: str
+    body: str
+    attachment_uri: str | None
+    internal: bool
+    posted_at: datetime
+
+
+class MessagePosted(BaseModel):
+    message_id: UUID
+    case_id: UUID
+    position: int
+
+
+class MessagePage(BaseModel):
+    items: list[MessageRead]
+    next_cursor: str | None = None
+
+
+class HistoryEntryRead(BaseModel):
+    stream: Literal["case", "conversation"]
+    version: int
+    type: str
+    at: datetime
+    actor: ActorRead
+    data: dict[str, Any]
+
+
+class CaseHistory(BaseModel):
+    case_id: UUID
+    items: list[HistoryEntryRead]
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+    current_status: str | None = None
+    current_version: int | None = None

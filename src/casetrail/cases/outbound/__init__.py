@@ -1,0 +1,1 @@
+"""What cases tell other services: support.case.* events, relay, change capture."""

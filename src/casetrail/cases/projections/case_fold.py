@@ -1,0 +1,209 @@
+"""How support events change the case list rows: a pure fold, no I/O.
+
+A batch of events is folded over the rows it touches (loaded beforehand by the caller),
+so that each row is written once per batch however many events changed it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from casetrail.cases.domain.conversation import Conversation, conversation_id_for_case
+from casetrail.cases.domain.ticket import Ticket, normalise_tags
+from casetrail.cases.domain.values import AuthorType, CaseStatus
+from casetrail.cases.projections.rows import CaseRow
+from casetrail.kernel.storable_text import storable_text
+
+# Statuses in which the support side owes the customer nothing right now.
+_NOT_WAITING = {
+    CaseStatus.PENDING_CUSTOMER.value,
+    CaseStatus.ON_HOLD.value,
+    CaseStatus.RESOLVED.value,
+    CaseStatus.CLOSED.value,
+}
+
+
+class CaseRowMissing(Exception):
+    """An event names a case the view has no row for: the view is inconsistent."""
+
+    def __init__(self, case_id: UUID, event_type: str) -> None:
+        super().__init__(f"{event_type} for case {case_id}, which the case list has no row for")
+        self.case_id = case_id
+
+
+def rows_needed(events: Iterable[Any]) -> tuple[set[UUID], set[UUID]]:
+    """The case ids and conversation ids whose existing rows the fold will read."""
+    case_ids: set[UUID] = set()
+    conversation_ids: set[UUID] = set()
+    for event in events:
+        if isinstance(event, Ticket.Opened):
+            continue  # creates its row
+        if isinstance(event, Ticket.Event):
+            case_ids.add(event.originator_id)
+        elif isinstance(event, Conversation.MessagePosted):
+            conversation_ids.add(event.originator_id)
+    return case_ids, conversation_ids
+
+
+class CaseFold:
+    """Rows being changed by a run of events; ``changed`` lists those to write back."""
+
+    def __init__(self, loaded: Iterable[CaseRow] = ()) -> None:
+        self.rows: dict[UUID, CaseRow] = {}
+        self._by_conversation: dict[UUID, UUID] = {}
+        self.changed: set[UUID] = set()
+        for row in loaded:
+            self._keep(row)
+
+    def apply_all(self, events: Sequence[Any]) -> None:
+        for event in events:
+            self.apply(event)
+
+    def apply(self, event: Any) -> None:
+        if isinstance(event, Ticket.Opened):
+            self._keep(_opened(event))
+            self.changed.add(event.originator_id)
+            return
+        handler = _TICKET_HANDLERS.get(type(event))
+        if handler is not None:
+            row = self.rows.get(event.originator_id)
+            if row is None:
+                # Every case stream starts with Opened, projected before anything else.
+                raise CaseRowMissing(event.originator_id, type(event).__name__)
+            handler(row, event)
+            row.version = event.originator_version
+            row.updated_at = event.timestamp
+            row.last_activity_at = max(row.last_activity_at, event.timestamp)
+            self.changed.add(row.id)
+        elif isinstance(event, Conversation.MessagePosted):
+            case_id = self._by_conversation.get(event.originator_id)
+            if case_id is not None:  # else a chat that has no case (yet)
+                _message_posted(self.rows[case_id], event)
+                self.changed.add(case_id)
+
+    def changed_rows(self) -> list[CaseRow]:
+        return [self.rows[case_id] for case_id in sorted(self.changed)]
+
+    def _keep(self, row: CaseRow) -> None:
+        self.rows[row.id] = row
+        self._by_conversation[row.conversation_id] = row.id
+
+
+def _opened(event: Ticket.Opened) -> CaseRow:
+    return CaseRow(
+        id=event.originator_id,
+        case_number=event.case_number,
+        customer_id=event.customer_id,
+        subject=event.subject,
+        description=event.description,
+        priority=event.priority,
+        channel=event.channel,
+        status=CaseStatus.OPEN.value,
+        tags=_stored_tags(event.tags),
+        order_id=event.order_id,
+        external_ref=event.external_ref,
+        assignee_id=None,
+        assigned_at=None,
+        escalation_level=0,
+        opened_by_subject=event.actor_subject,
+        opened_by_role=event.actor_role,
+        created_at=event.timestamp,
+        updated_at=event.timestamp,
+        resolved_at=None,
+        version=event.originator_version,
+        conversation_id=conversation_id_for_case(event.originator_id),
+        message_count=0,
+        internal_note_count=0,
+        first_response_at=None,
+        last_activity_at=event.timestamp,
+        waiting_since=event.timestamp,  # a new case waits for its first response
+    )
+
+
+def _status_changed(row: CaseRow, event: Ticket.StatusChanged) -> None:
+    _enter_status(row, event.to_status, event.timestamp)
+
+
+def _resolved(row: CaseRow, event: Ticket.Resolved) -> None:
+    _enter_status(row, CaseStatus.RESOLVED.value, event.timestamp)
+    row.resolved_at = event.timestamp
+
+
+def _reopened(row: CaseRow, event: Ticket.Reopened) -> None:
+    _enter_status(row, CaseStatus.OPEN.value, event.timestamp)
+    row.resolved_at = None
+
+
+def _enter_status(row: CaseRow, status: str, at: datetime) -> None:
+    row.status = status
+    if status in _NOT_WAITING:
+        row.waiting_since = None
+    elif row.waiting_since is None:
+        row.waiting_since = at
+
+
+def _priority_changed(row: CaseRow, event: Ticket.PriorityChanged) -> None:
+    row.priority = event.to_priority
+
+
+def _assigned(row: CaseRow, event: Ticket.Assigned) -> None:
+    row.assignee_id = event.agent_id
+    row.assigned_at = event.timestamp
+
+
+def _unassigned(row: CaseRow, _event: Ticket.Unassigned) -> None:
+    row.assignee_id = None
+    row.assigned_at = None
+
+
+def _escalated(row: CaseRow, event: Ticket.Escalated) -> None:
+    row.escalation_level = event.level
+
+
+def _tagged(row: CaseRow, event: Ticket.Tagged) -> None:
+    row.tags = _stored_tags([*row.tags, *event.tags])
+
+
+def _untagged(row: CaseRow, event: Ticket.Untagged) -> None:
+    removed = set(_stored_tags(event.tags))
+    row.tags = [tag for tag in row.tags if tag not in removed]
+
+
+def _stored_tags(tags: Iterable[str]) -> list[str]:
+    # Tags are compared and sorted as the view stores them (rows loaded from the table
+    # already are), so a rebuild in other batches ends with the same tags in the same order.
+    return list(normalise_tags(storable_text(tag) for tag in tags))
+
+
+def _message_posted(row: CaseRow, event: Conversation.MessagePosted) -> None:
+    row.message_count += 1
+    row.last_activity_at = max(row.last_activity_at, event.timestamp)
+    if event.internal:
+        row.internal_note_count += 1
+        return
+    if event.author_type == AuthorType.AGENT.value:
+        if row.first_response_at is None:
+            row.first_response_at = event.timestamp
+        row.waiting_since = None
+    elif (
+        event.author_type == AuthorType.CUSTOMER.value
+        and row.waiting_since is None
+        and row.status != CaseStatus.CLOSED.value
+    ):
+        row.waiting_since = event.timestamp
+
+
+_TICKET_HANDLERS: dict[type[Any], Callable[[CaseRow, Any], None]] = {
+    Ticket.StatusChanged: _status_changed,
+    Ticket.Resolved: _resolved,
+    Ticket.Reopened: _reopened,
+    Ticket.PriorityChanged: _priority_changed,
+    Ticket.Assigned: _assigned,
+    Ticket.Unassigned: _unassigned,
+    Ticket.Escalated: _escalated,
+    Ticket.Tagged: _tagged,
+    Ticket.Untagged: _untagged,
+}

@@ -1,0 +1,198 @@
+"""The queries, answered from the PostgreSQL read models through their stable views."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.postgres import PostgresDatastore
+from psycopg.sql import SQL, Composed, Identifier
+
+from casetrail.cases.domain.conversation import conversation_id_for_case
+from casetrail.cases.projections.case_list_view import SEARCH_CONFIG
+from casetrail.cases.projections.rows import (
+    ACTIVE_STATUSES,
+    CASE_COLUMNS,
+    MESSAGE_COLUMNS,
+    PRIORITY_RANK,
+    CaseRow,
+    MessageRow,
+)
+from casetrail.cases.queries import (
+    AgentWorkload,
+    CaseFilter,
+    CasePage,
+    CaseQuery,
+    CaseSort,
+    sort_key,
+)
+from casetrail.platform.subscriptions.positions import PositionBoard
+from casetrail.platform.subscriptions.versions import POSITIONS_VIEW
+
+_CASES = Identifier("case_list")
+_MESSAGES = Identifier("case_messages")
+_CASE_COLUMNS = SQL(", ").join(Identifier(column) for column in CASE_COLUMNS)
+_MESSAGE_COLUMNS = SQL(", ").join(Identifier(column) for column in MESSAGE_COLUMNS)
+
+# Sort -> (key columns, descending). Every key ends with the id, so keys are unique.
+_ORDER: dict[CaseSort, tuple[tuple[str, ...], bool]] = {
+    CaseSort.NEWEST: (("created_at", "id"), True),
+    CaseSort.OLDEST: (("created_at", "id"), False),
+    CaseSort.RECENTLY_UPDATED: (("updated_at", "id"), True),
+    CaseSort.LEAST_RECENTLY_UPDATED: (("updated_at", "id"), False),
+    CaseSort.PRIORITY_THEN_AGE: (("priority_rank", "created_at", "id"), False),
+}
+
+# Read-your-writes polling: first look again soon, then less often.
+_FIRST_POLL_SECONDS = 0.002
+_MAX_POLL_SECONDS = 0.05
+
+
+class PostgresReadModel:
+    def __init__(self, datastore: PostgresDatastore, board: PositionBoard | None = None) -> None:
+        self._datastore = datastore
+        self._board = board
+
+    def close(self) -> None:
+        self._datastore.close()
+
+    def positions(self) -> dict[str, int]:
+        rows = self._fetch(
+            SQL("SELECT projection, notification_id FROM {}").format(Identifier(POSITIONS_VIEW)),
+            (),
+        )
+        return {row["projection"]: int(row["notification_id"] or 0) for row in rows}
+
+    def wait_for(self, position: int, projections: Sequence[str], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        interval = _FIRST_POLL_SECONDS
+        while True:
+            # The database has the last word: a runner in this process may still be writing
+            # a version that a rebuild has just switched away from.
+            reached = self.positions()
+            if all(reached.get(name, 0) >= position for name in projections):
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            pause = min(interval, remaining)
+            if self._board is not None:
+                # Runners in this process wake us the moment they commit.
+                self._board.wait(projections[0], position, pause)
+            else:
+                time.sleep(pause)
+            interval = min(interval * 2, _MAX_POLL_SECONDS)
+
+    def get_case(self, case_id: UUID) -> CaseRow | None:
+        rows = self._fetch(
+            SQL("SELECT {} FROM {} WHERE id = %s").format(_CASE_COLUMNS, _CASES), (case_id,)
+        )
+        return CaseRow(**rows[0]) if rows else None
+
+    def list_cases(self, query: CaseQuery) -> CasePage:
+        conditions, params = _conditions(query.filter)
+        key_columns, descending = _ORDER[query.sort]
+        if query.after is not None:
+            conditions.append(
+                SQL("({}) {} ({})").format(
+                    SQL(", ").join(Identifier(column) for column in key_columns),
+                    SQL("<" if descending else ">"),
+                    SQL(", ").join(SQL("%s") for _ in key_columns),
+                )
+            )
+            params.extend(query.after)
+        direction = SQL(" DESC" if descending else "")
+        statement = SQL("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT %s").format(
+            _CASE_COLUMNS,
+            _CASES,
+            SQL(" AND ").join(conditions) if conditions else SQL("true"),
+            SQL(", ").join(Identifier(column) + direction for column in key_columns),
+        )
+        params.append(query.limit + 1)
+        rows = [CaseRow(**row) for row in self._fetch(statement, params)]
+        page = rows[: query.limit]
+        more = len(rows) > query.limit
+        return CasePage(rows=page, next_key=sort_key(page[-1], query.sort) if more else None)
+
+    def agent_workload(self, agent_id: str, assigned_since: datetime) -> AgentWorkload:
+        active = list(ACTIVE_STATUSES)
+        counts = self._fetch(
+            SQL(
+                "SELECT status, priority, count(*) AS cases FROM {} "
+                "WHERE assignee_id = %s AND status = ANY(%s) GROUP BY status, priority"
+            ).format(_CASES),
+            (agent_id, active),
+        )
+        oldest = self._fetch(
+            SQL(
+                "SELECT {} FROM {} WHERE assignee_id = %s AND status = ANY(%s)"
+                " AND waiting_since IS NOT NULL ORDER BY waiting_since, id LIMIT 1"
+            ).format(_CASE_COLUMNS, _CASES),
+            (agent_id, active),
+        )
+        assigned = self._fetch(
+            SQL(
+                "SELECT count(*) AS cases FROM {} WHERE assignee_id = %s AND assigned_at >= %s"
+            ).format(_CASES),
+            (agent_id, assigned_since),
+        )
+        return AgentWorkload(
+            agent_id=agent_id,
+            counts={(row["status"], row["priority"]): int(row["cases"]) for row in counts},
+            oldest_waiting=CaseRow(**oldest[0]) if oldest else None,
+            assigned_since=int(assigned[0]["cases"]),
+        )
+
+    def messages(self, case_id: UUID, after_position: int, limit: int) -> list[MessageRow]:
+        rows = self._fetch(
+            SQL(
+                "SELECT {} FROM {} WHERE conversation_id = %s AND position > %s"
+                " ORDER BY position LIMIT %s"
+            ).format(_MESSAGE_COLUMNS, _MESSAGES),
+            (conversation_id_for_case(case_id), after_position, limit),
+        )
+        return [MessageRow(**row) for row in rows]
+
+    def _fetch(self, statement: Composed, params: Sequence[Any]) -> list[dict[str, Any]]:
+        with self._datastore.get_connection() as conn:
+            return list(conn.execute(statement, params, prepare=True).fetchall())
+
+
+def _conditions(wanted: CaseFilter) -> tuple[list[Composed], list[Any]]:
+    conditions: list[Composed] = []
+    params: list[Any] = []
+
+    def add(condition: str, *values: Any) -> None:
+        conditions.append(Composed([SQL(condition)]))
+        params.extend(values)
+
+    if wanted.statuses:
+        add("status = ANY(%s)", list(wanted.statuses))
+    if wanted.priorities:
+        add("priority_rank = ANY(%s)", [PRIORITY_RANK[name] for name in wanted.priorities])
+    if wanted.channels:
+        add("channel = ANY(%s)", list(wanted.channels))
+    if wanted.customer_id is not None:
+        add("customer_id = %s", wanted.customer_id)
+    if wanted.assignee_id is not None:
+        add("assignee_id = %s", wanted.assignee_id)
+    if wanted.unassigned:
+        add("assignee_id IS NULL")
+    if wanted.visible_to_agent is not None:
+        add("(assignee_id = %s OR assignee_id IS NULL)", wanted.visible_to_agent)
+    if wanted.tags:
+        add("tags @> %s::text[]", list(wanted.tags))
+    for column, after, before in (
+        ("created_at", wanted.created_after, wanted.created_before),
+        ("updated_at", wanted.updated_after, wanted.updated_before),
+    ):
+        if after is not None:
+            add(f"{column} >= %s", after)
+        if before is not None:
+            add(f"{column} < %s", before)
+    if wanted.text:
+        add(f"search @@ websearch_to_tsquery('{SEARCH_CONFIG}', %s)", wanted.text)
+    return conditions, params

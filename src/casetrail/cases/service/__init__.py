@@ -1,0 +1,1 @@
+"""The write side of cases: commands, their results, the desk that runs them."""

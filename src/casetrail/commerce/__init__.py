@@ -1,0 +1,1 @@
+"""Commerce context from Kafka: orders, payments, shipments, fraud alerts."""

@@ -1,1 +1,0 @@
-"""The support domain: pure aggregates, their events, value objects and errors."""

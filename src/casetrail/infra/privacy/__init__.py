@@ -1,2 +1,0 @@
-"""Privacy: per-customer keys that encrypt personal fields of events (crypto-shredding),
-erasure by destroying a key, and the masked views analysts query through Trino."""

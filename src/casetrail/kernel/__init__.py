@@ -1,0 +1,1 @@
+"""What every context shares and nothing else: ids, the actor, typed errors. Pure."""

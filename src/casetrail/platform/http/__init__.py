@@ -1,0 +1,1 @@
+"""The HTTP edge every context's routes share: problems, auth, limits, cursors."""

@@ -1,0 +1,106 @@
+"""Who may do what, declared on routes.
+
+Role checks come first (403: the role may never do this), then the case check (404: this
+caller may not know the case exists: a customer's or an agent's view of someone else's case).
+SERVICE clients go by scope instead of role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends
+from fastapi.concurrency import run_in_threadpool
+
+from casetrail.cases.service.results import CaseNotFound
+from casetrail.platform.http.deps import CurrentPrincipal, Desk
+from casetrail.platform.http.principals import Principal, Role, Scope
+from casetrail.platform.http.problems import ApiProblem
+
+STAFF = frozenset({Role.AGENT, Role.SUPERVISOR})
+
+
+def forbidden(detail: str) -> ApiProblem:
+    return ApiProblem(403, "forbidden", "Not allowed", detail)
+
+
+def require(
+    *roles: Role, scope: Scope | None = None
+) -> Callable[[Principal], Awaitable[Principal]]:
+    allowed = frozenset(roles)
+
+    # async: no I/O, so it runs on the event loop instead of costing a worker-thread hop.
+    async def guard(principal: CurrentPrincipal) -> Principal:
+        if principal.role is Role.SERVICE:
+            if scope is not None and scope.value in principal.scopes:
+                return principal
+            needed = f"the {scope.value} scope" if scope is not None else "a person's token"
+            raise forbidden(f"this needs {needed}")
+        if principal.role not in allowed:
+            raise forbidden(f"the {principal.role.value} role may not do this")
+        return principal
+
+    return guard
+
+
+_reads_cases = require(
+    Role.AGENT, Role.SUPERVISOR, Role.ANALYST, Role.CUSTOMER, scope=Scope.CASES_READ
+)
+# Opening cases and posting messages: customers do both, for themselves.
+_writes_cases = require(Role.AGENT, Role.SUPERVISOR, Role.CUSTOMER, scope=Scope.CASES_WRITE)
+# Status, priority, tags: the staff who work the case.
+_works_cases = require(Role.AGENT, Role.SUPERVISOR, scope=Scope.CASES_WRITE)
+# Assignment, transfer, escalation.
+_manages_cases = require(Role.SUPERVISOR, scope=Scope.CASES_ASSIGN)
+# The audit trail, workloads and commerce context: staff and analysts, never customers.
+_reads_internals = require(Role.AGENT, Role.SUPERVISOR, Role.ANALYST, scope=Scope.CASES_READ)
+_exports_customers = require(Role.SUPERVISOR, Role.CUSTOMER, scope=Scope.CUSTOMERS_EXPORT)
+_erases_customers = require(Role.SUPERVISOR, scope=Scope.CUSTOMERS_ERASE)
+
+# A parameter type (`principal: ReadsCases`) when the route needs the caller; the upper-case
+# twin goes in a route's `dependencies=[...]` when it does not. Both check once a request.
+ReadsCases = Annotated[Principal, Depends(_reads_cases)]
+READS_CASES = Depends(_reads_cases)
+WritesCases = Annotated[Principal, Depends(_writes_cases)]
+WRITES_CASES = Depends(_writes_cases)
+WorksCases = Annotated[Principal, Depends(_works_cases)]
+WORKS_CASES = Depends(_works_cases)
+ManagesCases = Annotated[Principal, Depends(_manages_cases)]
+MANAGES_CASES = Depends(_manages_cases)
+ReadsInternals = Annotated[Principal, Depends(_reads_internals)]
+READS_INTERNALS = Depends(_reads_internals)
+ExportsCustomers = Annotated[Principal, Depends(_exports_customers)]
+EXPORTS_CUSTOMERS = Depends(_exports_customers)
+ErasesCustomers = Annotated[Principal, Depends(_erases_customers)]
+ERASES_CUSTOMERS = Depends(_erases_customers)
+
+
+def may_see_case(principal: Principal, customer_id: str, assignee_id: str | None) -> bool:
+    if principal.role is Role.CUSTOMER:
+        return customer_id == principal.customer_id
+    if principal.role is Role.AGENT:
+        return assignee_id is None or assignee_id == principal.subject
+    return True
+
+
+async def visible_case(case_id: UUID, principal: CurrentPrincipal, desk: Desk) -> None:
+    """404 for a case this caller may not know of, exactly as for a case that does not exist.
+
+    Read from the event store, not the read models: an assignment the projections have not
+    applied yet must not open (or close) a case to an agent."""
+    if principal.role not in (Role.AGENT, Role.CUSTOMER):
+        return
+    ticket = await run_in_threadpool(desk.get_case, case_id)
+    if not may_see_case(principal, ticket.customer_id, ticket.assignee_id):
+        raise CaseNotFound(case_id)
+
+
+VISIBLE_CASE = Depends(visible_case)
+
+
+def own_customer(principal: Principal, customer_id: str) -> None:
+    """A customer asking about another customer learns nothing, not even that they exist."""
+    if principal.role is Role.CUSTOMER and customer_id != principal.customer_id:
+        raise ApiProblem(404, "customer-not-found", "Customer not found")

@@ -1,0 +1,1 @@
+"""Following the notification log: batches, single-active runners, rebuilds."""

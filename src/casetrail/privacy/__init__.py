@@ -1,0 +1,1 @@
+"""Crypto-shredding, erasure, export and masking of personal data."""

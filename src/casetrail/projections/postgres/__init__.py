@@ -1,1 +1,0 @@
-"""The read models in PostgreSQL: versioned tables, runners, rebuilds and their status."""

@@ -1,0 +1,1 @@
+"""The 360-degree case timeline: the view, its readers and caches."""
