@@ -22,16 +22,12 @@ from eventsourcing.projection import ProjectionRunner
 from prometheus_client import CollectorRegistry
 
 from benchmarks.harness import BenchContext, Figure, benchmark, percentile, progress
-from casetrail.bootstrap.library_runner import (
-    one_event_projection,
-    view_class,
-)
 from casetrail.bootstrap.read_side import build_supervisor, prepare_read_models
 from casetrail.bootstrap.settings import Settings
 from casetrail.bootstrap.wiring import build_postgres_desk, postgres_env
 from casetrail.cases.domain.conversation import Conversation
 from casetrail.cases.domain.ticket import Ticket
-from casetrail.cases.domain.values import Actor, AssignmentReason, AuthorType, Channel, Priority
+from casetrail.cases.domain.values import AssignmentReason, AuthorType, Channel, Priority
 from casetrail.cases.projections.read_model import PostgresReadModel
 from casetrail.cases.queries import (
     CASE_LIST,
@@ -42,11 +38,16 @@ from casetrail.cases.queries import (
 )
 from casetrail.cases.service.commands import CommandContext, OpenCase, PostMessage
 from casetrail.cases.service.desk import SupportDesk
+from casetrail.kernel.actor import Actor
 from casetrail.platform.http.principals import Role
 from casetrail.platform.http.tokens import TokenPolicy, mint_token
 from casetrail.platform.server_process import start_server
 from casetrail.platform.subscriptions.batches import catch_up
 from casetrail.platform.subscriptions.database import Database
+from casetrail.platform.subscriptions.library_runner import (
+    one_event_projection,
+    view_class,
+)
 from casetrail.platform.subscriptions.metrics import ProjectionMetrics
 from casetrail.platform.subscriptions.positions import PositionBoard
 from casetrail.platform.subscriptions.versions import create_version

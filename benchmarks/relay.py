@@ -20,9 +20,9 @@ from prometheus_client import CollectorRegistry
 from benchmarks.harness import BenchContext, Figure, benchmark, percentile, progress
 from casetrail.bootstrap.settings import Settings
 from casetrail.bootstrap.wiring import build_postgres_desk
-from casetrail.cases.domain.values import Actor
 from casetrail.cases.outbound.relay import CaseEventRelay, producer_config
 from casetrail.cases.service.commands import CommandContext, OpenCase
+from casetrail.kernel.actor import Actor
 
 CONTEXT = CommandContext(actor=Actor(subject="bench", role="AGENT"))
 

@@ -30,7 +30,7 @@ from benchmarks.harness import BenchContext, Figure, benchmark, progress
 from benchmarks.loopback import Run, http_load
 from casetrail.bootstrap.settings import Settings
 from casetrail.bootstrap.wiring import build_postgres_desk
-from casetrail.cases.domain.values import Actor, AuthorType
+from casetrail.cases.domain.values import AuthorType
 from casetrail.cases.service.commands import CommandContext, OpenCase, PostMessage
 from casetrail.commerce.dead_letters import DeadLetterLimit
 from casetrail.commerce.decoding import RawMessage
@@ -40,6 +40,7 @@ from casetrail.commerce.postgres_store import PostgresContextStore
 from casetrail.commerce.processor import BatchProcessor
 from casetrail.commerce.topics import TopicMap
 from casetrail.devstack.stack import Stack
+from casetrail.kernel.actor import Actor
 from casetrail.platform.http.principals import Role
 from casetrail.platform.http.routes_benchmark import CONSTANT_KEY
 from casetrail.platform.http.tokens import TokenPolicy, mint_token

@@ -22,8 +22,9 @@ from benchmarks.harness import BenchContext, Figure, benchmark, percentile, prog
 from benchmarks.wrk_load import run_wrk
 from casetrail.bootstrap.settings import Settings
 from casetrail.bootstrap.wiring import build_postgres_desk
-from casetrail.cases.domain.values import Actor, AuthorType
+from casetrail.cases.domain.values import AuthorType
 from casetrail.cases.service.commands import CommandContext, OpenCase, PostMessage
+from casetrail.kernel.actor import Actor
 from casetrail.platform.http.principals import Role
 from casetrail.platform.http.tokens import TokenPolicy, mint_token
 from casetrail.platform.server_process import start_server

@@ -13,7 +13,6 @@ import pytest
 from casetrail.cases.domain.conversation import Conversation
 from casetrail.cases.domain.ticket import Ticket
 from casetrail.cases.domain.values import (
-    Actor,
     AssignmentReason,
     AuthorType,
     CaseStatus,
@@ -22,6 +21,7 @@ from casetrail.cases.domain.values import (
 )
 from casetrail.cases.outbound.asyncapi import asyncapi_yaml
 from casetrail.cases.outbound.integration_events import PUBLISHED_TOPICS, outbound_for
+from casetrail.kernel.actor import Actor
 from tests.contracts.asyncapi_contract import BASELINE, PUBLISHED, load, validate_message
 
 ACTOR = Actor(subject="agent-1", role="AGENT")

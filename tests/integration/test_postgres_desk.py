@@ -11,7 +11,7 @@ import pytest
 
 from casetrail.bootstrap.settings import Settings
 from casetrail.bootstrap.wiring import build_postgres_desk
-from casetrail.cases.domain.values import Actor, AuthorType, CaseStatus, Priority
+from casetrail.cases.domain.values import AuthorType, CaseStatus, Priority
 from casetrail.cases.service.commands import (
     ChangePriority,
     ChangeStatus,
@@ -21,6 +21,7 @@ from casetrail.cases.service.commands import (
 )
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.cases.service.results import CommandResult, VersionConflict
+from casetrail.kernel.actor import Actor
 
 pytestmark = pytest.mark.integration
 

@@ -19,21 +19,21 @@ import pytest
 from eventsourcing.projection import ProjectionRunner
 from prometheus_client import CollectorRegistry
 
-from casetrail.bootstrap.library_runner import (
-    one_event_projection,
-    view_class,
-)
 from casetrail.bootstrap.read_side import ReadSide, prepare_read_models
 from casetrail.bootstrap.settings import Settings
 from casetrail.bootstrap.wiring import postgres_env
-from casetrail.cases.domain.values import Actor
 from casetrail.cases.projections.rows import CASE_COLUMNS, MESSAGE_COLUMNS
 from casetrail.cases.queries import CASE_LIST, CASE_MESSAGES, CaseQuery
 from casetrail.cases.service.commands import CommandContext, OpenCase
 from casetrail.cases.service.desk import SupportDesk
+from casetrail.kernel.actor import Actor
 from casetrail.platform.subscriptions.batches import follow_once
 from casetrail.platform.subscriptions.database import Database
 from casetrail.platform.subscriptions.errors import PoisonEvent
+from casetrail.platform.subscriptions.library_runner import (
+    one_event_projection,
+    view_class,
+)
 from casetrail.platform.subscriptions.metrics import ProjectionMetrics
 from casetrail.platform.subscriptions.rebuild import rebuild
 from casetrail.platform.subscriptions.versions import build_view, read_versions

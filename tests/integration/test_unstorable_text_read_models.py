@@ -23,7 +23,6 @@ from casetrail.bootstrap.readiness import projections_check
 from casetrail.cases.domain.conversation import Conversation
 from casetrail.cases.domain.ticket import Ticket
 from casetrail.cases.domain.values import (
-    Actor,
     AssignmentReason,
     AuthorType,
     CaseStatus,
@@ -42,6 +41,7 @@ from casetrail.cases.service.commands import (
     UntagCase,
 )
 from casetrail.cases.service.desk import SupportDesk
+from casetrail.kernel.actor import Actor
 from casetrail.timeline.model import TimelineQuery
 from casetrail.timeline.postgres_reader import PostgresTimelineReader
 from casetrail.timeline.view import ensure_timeline_view

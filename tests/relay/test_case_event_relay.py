@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from casetrail.cases.domain.values import Actor, AuthorType, CaseStatus
+from casetrail.cases.domain.values import AuthorType, CaseStatus
 from casetrail.cases.outbound.integration_events import stable_event_id
 from casetrail.cases.service.commands import (
     AssignCase,
@@ -21,6 +21,7 @@ from casetrail.cases.service.commands import (
 )
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.devstack.stack import Stack
+from casetrail.kernel.actor import Actor
 from tests.contracts.asyncapi_contract import PUBLISHED, load, validate_message
 from tests.relay.conftest import RelayRunner, consuming, prefixed, receive
 

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from casetrail.cases.domain.values import Actor
 from casetrail.cases.outbound.change_capture import (
     CAPTURED_COLUMNS,
     CaptureTarget,
@@ -19,6 +18,7 @@ from casetrail.cases.outbound.change_capture import (
 from casetrail.cases.service.commands import CommandContext, OpenCase
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.devstack.stack import Stack
+from casetrail.kernel.actor import Actor
 from tests.relay.conftest import consuming, receive
 from tests.stack.test_connect_debezium import _drop_slot_when_released
 

@@ -18,11 +18,11 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from casetrail.cases.domain.values import Actor
 from casetrail.cases.outbound.relay import RELAY_NAME
 from casetrail.cases.service.commands import CommandContext, OpenCase
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.devstack.stack import Stack
+from casetrail.kernel.actor import Actor
 from casetrail.platform.server_process import start_server
 from casetrail.platform.subscriptions.status import StatusReader
 from tests.fixtures.auth import supervisor_headers

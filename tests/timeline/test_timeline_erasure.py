@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 import pytest
 import redis
 
-from casetrail.cases.domain.values import Actor
 from casetrail.devstack import Stack
+from casetrail.kernel.actor import Actor
 from casetrail.platform.embedded_postgres import postgres_bin_dir
 from casetrail.platform.http.principals import Role
 from casetrail.platform.subscriptions.database import Database

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from casetrail.cases.domain.values import Actor
+from casetrail.cases.api.deps import current_actor
 from casetrail.devstack import Stack
-from casetrail.platform.http.deps import current_actor
+from casetrail.kernel.actor import Actor
 from tests.timeline.conftest import TimelineApi, TimelineApiFactory
 from tests.timeline.context import order, record_context
 

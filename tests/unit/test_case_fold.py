@@ -11,7 +11,6 @@ import pytest
 from casetrail.cases.domain.conversation import Conversation
 from casetrail.cases.domain.ticket import Ticket
 from casetrail.cases.domain.values import (
-    Actor,
     AssignmentReason,
     AuthorType,
     CaseStatus,
@@ -20,6 +19,7 @@ from casetrail.cases.domain.values import (
 )
 from casetrail.cases.projections.case_fold import CaseFold, CaseRowMissing, rows_needed
 from casetrail.cases.projections.message_fold import MessageFold, conversations_needed
+from casetrail.kernel.actor import Actor
 
 AGENT = Actor(subject="agent-1", role="AGENT")
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 from casetrail.cases.domain.conversation import Conversation, conversation_id_for_case
-from casetrail.cases.domain.values import Actor, AuthorType
+from casetrail.cases.domain.values import AuthorType
+from casetrail.kernel.actor import Actor
 
 CUSTOMER = Actor(subject="cust-1", role="CUSTOMER")
 T0 = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from casetrail.cases.domain.errors import CaseIsClosed
-from casetrail.cases.domain.values import Actor, AuthorType, CaseStatus, Priority
+from casetrail.cases.domain.values import AuthorType, CaseStatus, Priority
 from casetrail.cases.service.commands import (
     AssignCase,
     ChangePriority,
@@ -24,6 +24,7 @@ from casetrail.cases.service.commands import (
 )
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.cases.service.results import CaseNotFound, IdempotencyKeyReused, VersionConflict
+from casetrail.kernel.actor import Actor
 from casetrail.platform.eventstore.memory_recorder import MemoryFactory
 
 AGENT = Actor(subject="agent-1", role="AGENT")

@@ -9,9 +9,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from casetrail.bootstrap.wiring import build_memory_desk
-from casetrail.cases.domain.values import Actor
 from casetrail.cases.service.commands import CommandContext, OpenCase
 from casetrail.cases.service.desk import SupportDesk
+from casetrail.kernel.actor import Actor
 from casetrail.platform.http.principals import Role
 from tests.fixtures.auth import bearer
 

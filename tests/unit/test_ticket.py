@@ -17,7 +17,8 @@ from casetrail.cases.domain.ticket import (
     MAX_TAGS_PER_CASE,
     Ticket,
 )
-from casetrail.cases.domain.values import Actor, AssignmentReason, CaseStatus, Channel, Priority
+from casetrail.cases.domain.values import AssignmentReason, CaseStatus, Channel, Priority
+from casetrail.kernel.actor import Actor
 
 AGENT = Actor(subject="agent-7", role="AGENT")
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

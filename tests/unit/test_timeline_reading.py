@@ -14,8 +14,9 @@ from prometheus_client import CollectorRegistry
 
 from casetrail.cases.api.schemas import ActorRead, CaseRead
 from casetrail.cases.domain.ticket import Ticket
-from casetrail.cases.domain.values import Actor, AssignmentReason, Channel, Priority
+from casetrail.cases.domain.values import AssignmentReason, Channel, Priority
 from casetrail.cases.projections.case_event_entries import case_event_entry
+from casetrail.kernel.actor import Actor
 from casetrail.timeline.answer_cache import CachedAnswer
 from casetrail.timeline.memory_cache import MemoryAnswerCache
 from casetrail.timeline.model import (

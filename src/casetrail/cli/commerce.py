@@ -13,8 +13,8 @@ from casetrail.bootstrap.commerce import (
     check_topics,
     topic_map,
 )
+from casetrail.bootstrap.commerce_database import commerce_database
 from casetrail.bootstrap.settings import Settings
-from casetrail.commerce.database import commerce_database
 from casetrail.commerce.generator import CommerceStreamGenerator
 from casetrail.commerce.ingest import ingest_file
 from casetrail.commerce.json_schemas import write_schemas

@@ -18,8 +18,8 @@ from casetrail.bootstrap.commerce import (
     topic_map,
     tune_garbage_collector_for_batches,
 )
+from casetrail.bootstrap.commerce_database import commerce_database
 from casetrail.bootstrap.settings import Settings
-from casetrail.commerce.database import commerce_database
 from casetrail.commerce.dead_letters import DeadLetterLimitExceeded
 from casetrail.commerce.kafka_consumer import ConsumerTotals
 from casetrail.platform.embedded_postgres import LocalPostgresError

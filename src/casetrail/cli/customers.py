@@ -7,8 +7,8 @@ import getpass
 import click
 
 from casetrail.bootstrap.wiring import utc_now
-from casetrail.cases.domain.values import Actor
 from casetrail.cli.projections import _attached, _settings
+from casetrail.kernel.actor import Actor
 from casetrail.privacy.erasure import erasure_for
 from casetrail.privacy.erasure_command import EraseCustomer
 

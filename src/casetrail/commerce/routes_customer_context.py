@@ -21,7 +21,7 @@ from casetrail.commerce.context import (
     CustomerContext,
     CustomerContextReader,
 )
-from casetrail.platform.http.deps import Authenticated
+from casetrail.platform.http.authentication import Authenticated
 from casetrail.platform.http.permissions import READS_INTERNALS
 from casetrail.platform.http.problems import ApiProblem
 

@@ -18,7 +18,7 @@ def assets_dir() -> Path:
     packaged = Path(__file__).with_name("assets")
     if packaged.is_dir():
         return packaged
-    checkout = Path(__file__).resolve().parents[4] / "stack"
+    checkout = Path(__file__).resolve().parents[3] / "stack"
     if checkout.is_dir():
         return checkout
     raise StackError(

@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from casetrail.cases.domain.values import Actor
 from casetrail.cases.service.desk import SupportDesk
+from casetrail.kernel.actor import Actor
 from casetrail.platform.eventstore.postgres_recorder import SupportEventRecorder
 from casetrail.privacy.erasure_command import EraseCustomer, ErasureReceipt
 from casetrail.privacy.read_model_copies import ReadModelRows

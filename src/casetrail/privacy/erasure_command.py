@@ -11,14 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from casetrail.cases.domain.values import Actor
+from casetrail.kernel.actor import Actor
+from casetrail.kernel.errors import Conflict
 
 # What an erased personal field reads as, everywhere.
 ERASED = "[erased]"
 
 
-class CustomerErased(Exception):
+class CustomerErased(Conflict):
     """Nothing personal is stored for an erased customer again: their key is gone for good."""
+
+    slug = "customer-erased"
+    title = "The customer's data has been erased"
 
     def __init__(self, customer_id: str) -> None:
         super().__init__(f"customer {customer_id!r} has been erased")

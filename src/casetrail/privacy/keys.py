@@ -15,7 +15,7 @@ from uuid import UUID
 import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from casetrail.cases.domain.values import Actor
+from casetrail.kernel.actor import Actor
 from casetrail.platform.migrations import Migration, migrate
 
 COMPONENT = "customer_keys"

@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper
 from psycopg.conninfo import make_conninfo
 
-from casetrail.bootstrap.library_runner import SupportLog
+from casetrail.platform.subscriptions.library_runner import SupportLog
 from casetrail.privacy.keys import PostgresCustomerKeys
 from casetrail.privacy.shredding import KeyCache, ShreddingMapper
 

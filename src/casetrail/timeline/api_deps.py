@@ -11,14 +11,14 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime
 
 from casetrail.cases.api.case_views import case_read_from_row
+from casetrail.cases.api.deps import current_actor
 from casetrail.cases.api.query_deps import MIN_POSITION_HEADER, STALE_HEADER, invalid_parameter
 from casetrail.cases.api.routes_cases import case_read
 from casetrail.cases.api.schemas import CaseRead
 from casetrail.cases.domain.conversation import may_read_internal_notes
-from casetrail.cases.domain.values import Actor
 from casetrail.cases.queries import ReadModel
 from casetrail.cases.service.desk import SupportDesk
-from casetrail.platform.http.deps import current_actor
+from casetrail.kernel.actor import Actor
 from casetrail.platform.http.problems import ApiProblem
 from casetrail.timeline.model import DEFAULT_LIMIT, MAX_LIMIT, TimelineQuery
 from casetrail.timeline.service import Answered, CaseTimelineService

@@ -19,7 +19,7 @@ from casetrail.cases.api.routes_cases import PROBLEMS
 from casetrail.cases.api.schemas import MAX_ID
 from casetrail.cases.domain.values import CaseStatus, Priority
 from casetrail.cases.queries import CASE_LIST, AgentWorkload
-from casetrail.platform.http.deps import Authenticated
+from casetrail.platform.http.authentication import Authenticated
 from casetrail.platform.http.permissions import READS_INTERNALS, ReadsInternals, forbidden
 from casetrail.platform.http.principals import Role
 

@@ -26,6 +26,7 @@ from casetrail.cases.api.case_views import (
     case_read_from_row,
     message_read_from_row,
 )
+from casetrail.cases.api.deps import Desk
 from casetrail.cases.api.query_deps import (
     STALE_HEADER,
     ReadModelDep,
@@ -35,8 +36,10 @@ from casetrail.cases.api.query_deps import (
 from casetrail.cases.api.query_schemas import CasePage
 from casetrail.cases.api.routes_cases import PROBLEMS, case_read
 from casetrail.cases.api.schemas import CaseRead, MessagePage
+from casetrail.cases.api.visibility import VISIBLE_CASE, own_customer
 from casetrail.cases.queries import CASE_LIST, CASE_MESSAGES, CaseFilter
 from casetrail.cases.queries import CasePage as RowPage
+from casetrail.platform.http.authentication import Authenticated
 from casetrail.platform.http.cursors import (
     CURSOR_DESCRIPTION,
     CURSOR_PATTERN,
@@ -45,14 +48,7 @@ from casetrail.platform.http.cursors import (
     decode_cursor,
     encode_cursor,
 )
-from casetrail.platform.http.deps import Authenticated, Desk
-from casetrail.platform.http.permissions import (
-    READS_CASES,
-    VISIBLE_CASE,
-    ReadsCases,
-    forbidden,
-    own_customer,
-)
+from casetrail.platform.http.permissions import READS_CASES, ReadsCases, forbidden
 from casetrail.platform.http.principals import Principal, Role
 from casetrail.timeline.api_deps import Timeline, case_with_timeline, get_case_timeline
 from casetrail.timeline.schemas import CaseWithTimeline

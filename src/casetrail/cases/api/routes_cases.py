@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response, status
 
 from casetrail.cases.api.audience import shown_history
 from casetrail.cases.api.case_links import CASE_OPENED_LINKS
+from casetrail.cases.api.deps import Context, Desk
 from casetrail.cases.api.schemas import (
     ActorRead,
     Assignment,
@@ -20,10 +21,10 @@ from casetrail.cases.api.schemas import (
     MessageCreate,
     MessagePosted,
     PriorityChange,
-    Problem,
     StatusChange,
     TagsChange,
 )
+from casetrail.cases.api.visibility import VISIBLE_CASE
 from casetrail.cases.domain.conversation import may_speak_for_others
 from casetrail.cases.domain.ticket import Ticket
 from casetrail.cases.domain.values import AuthorType, CaseStatus
@@ -39,11 +40,10 @@ from casetrail.cases.service.commands import (
     UntagCase,
 )
 from casetrail.cases.service.results import CommandResult
-from casetrail.platform.http.deps import Authenticated, Context, Desk
+from casetrail.platform.http.authentication import Authenticated
 from casetrail.platform.http.permissions import (
     MANAGES_CASES,
     READS_INTERNALS,
-    VISIBLE_CASE,
     WORKS_CASES,
     WRITES_CASES,
     ReadsInternals,
@@ -51,6 +51,7 @@ from casetrail.platform.http.permissions import (
     forbidden,
 )
 from casetrail.platform.http.principals import Principal, Role
+from casetrail.platform.http.problems import Problem
 
 POSITION_HEADER = "X-Casetrail-Position"
 

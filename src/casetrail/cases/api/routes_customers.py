@@ -13,9 +13,10 @@ from casetrail.cases.api.query_schemas import CasePage
 from casetrail.cases.api.routes_case_queries import case_page
 from casetrail.cases.api.routes_cases import PROBLEMS
 from casetrail.cases.api.schemas import MAX_ID
+from casetrail.cases.api.visibility import own_customer
 from casetrail.cases.queries import CASE_LIST, CaseFilter
-from casetrail.platform.http.deps import Authenticated
-from casetrail.platform.http.permissions import READS_CASES, ReadsCases, own_customer
+from casetrail.platform.http.authentication import Authenticated
+from casetrail.platform.http.permissions import READS_CASES, ReadsCases
 
 router = APIRouter(
     prefix="/support/customers",

@@ -200,22 +200,3 @@ class HistoryEntryRead(BaseModel):
 class CaseHistory(BaseModel):
     case_id: UUID
     items: list[HistoryEntryRead]
-
-
-class FieldError(BaseModel):
-    field: str
-    message: str
-    type: str
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details."""
-
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    errors: list[FieldError] | None = None
-    current_status: str | None = None
-    current_version: int | None = None

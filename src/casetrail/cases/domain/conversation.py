@@ -13,7 +13,8 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from casetrail.cases.domain.values import Actor, AuthorType
+from casetrail.cases.domain.values import AuthorType
+from casetrail.kernel.actor import Actor
 
 CONVERSATION_NAMESPACE = UUID("6f1d2f4e-8a57-4c1b-9a44-1c3f2b0d7e21")
 

@@ -20,13 +20,13 @@ from casetrail.cases.domain.errors import (
     InvalidTransition,
 )
 from casetrail.cases.domain.values import (
-    Actor,
     AssignmentReason,
     CaseStatus,
     Channel,
     Priority,
     format_case_number,
 )
+from casetrail.kernel.actor import Actor
 
 # Where a status change may lead. Reopening (resolved -> open) is its own event; a closed
 # case is final, as in mainstream helpdesks: a follow-up is a new case.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -40,17 +39,6 @@ class AssignmentReason(StrEnum):
     MANUAL = "manual"
     AUTO = "auto"
     TRANSFER = "transfer"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who issued a command: recorded on every event, so the stream is the audit trail."""
-
-    subject: str
-    role: str
-
-
-SYSTEM = Actor(subject="casetrail", role="SYSTEM")
 
 
 def format_case_number(sequence_number: int) -> str:

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from casetrail.cases.domain.values import (
-    Actor,
     AssignmentReason,
     AuthorType,
     CaseStatus,
     Channel,
     Priority,
 )
+from casetrail.kernel.actor import Actor
 
 
 @dataclass(frozen=True)

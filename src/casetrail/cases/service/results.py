@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from uuid import UUID
 
+from casetrail.kernel.errors import Conflict, NotFound, Unprocessable
+
 
 @dataclass(frozen=True)
 class CommandResult:
@@ -41,17 +43,19 @@ class CommandResult:
         )
 
 
-class CommandError(Exception):
-    """A command could not be carried out for a reason other than a business rule."""
+class CaseNotFound(NotFound):
+    slug = "case-not-found"
+    title = "Case not found"
 
-
-class CaseNotFound(CommandError):
     def __init__(self, case_id: UUID) -> None:
         super().__init__(f"no case with id {case_id}")
         self.case_id = case_id
 
 
-class VersionConflict(CommandError):
+class VersionConflict(Conflict):
+    slug = "version-conflict"
+    title = "The case has changed"
+
     def __init__(self, case_id: UUID, expected: int, actual: int) -> None:
         super().__init__(
             f"case {case_id} is at version {actual}, not {expected}: reload it and retry"
@@ -60,15 +64,25 @@ class VersionConflict(CommandError):
         self.expected = expected
         self.actual = actual
 
+    def problem_fields(self) -> dict[str, Any]:
+        return {"current_version": self.actual}
 
-class IdempotencyKeyReused(CommandError):
+
+class IdempotencyKeyReused(Unprocessable):
+    slug = "idempotency-key-reused"
+    title = "Idempotency-Key reused"
+
     def __init__(self, key: str) -> None:
         super().__init__(f"Idempotency-Key {key!r} was already used for a different request")
         self.key = key
 
 
-class TooMuchContention(CommandError):
+class TooMuchContention(Conflict):
     """Concurrent writers kept winning; the caller may retry later."""
+
+    slug = "contention"
+    title = "Too many concurrent changes"
+    headers = {"Retry-After": "1"}  # noqa: RUF012 (read only)
 
     def __init__(self, case_id: UUID) -> None:
         super().__init__(f"case {case_id} is changing too fast; retry the command")

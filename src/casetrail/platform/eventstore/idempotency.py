@@ -12,7 +12,7 @@ import hashlib
 import json
 from datetime import timedelta
 
-from casetrail.cases.domain.values import Actor
+from casetrail.kernel.actor import Actor
 
 # How long a key replays its first answer; a retry after that runs the command again.
 DEFAULT_RETENTION = timedelta(hours=24)

@@ -148,3 +148,9 @@ class RateLimitHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# The verified caller. Routers put ``Depends(authenticated)`` (or a role alias from
+# ``permissions``) in their dependencies; FastAPI verifies the token once per request.
+CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
+Authenticated = Depends(authenticated)

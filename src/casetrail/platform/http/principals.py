@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from casetrail.cases.domain.values import Actor
+from casetrail.kernel.actor import Actor
 
 
 class Role(StrEnum):

@@ -10,27 +10,33 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from casetrail.cases.api.schemas import FieldError, Problem
-from casetrail.cases.domain.errors import (
-    CaseIsClosed,
-    CaseLimitReached,
-    CaseNotAssigned,
-    DomainError,
-    InvalidTransition,
-)
-from casetrail.cases.service.results import (
-    CaseNotFound,
-    IdempotencyKeyReused,
-    TooMuchContention,
-    VersionConflict,
-)
+from casetrail.kernel.errors import CasetrailError
 from casetrail.platform.http.allowed_methods import allowed_methods
-from casetrail.privacy.erasure_command import CustomerErased
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "urn:casetrail:problem:"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+    current_status: str | None = None
+    current_version: int | None = None
 
 logger = logging.getLogger(__name__)
 
@@ -128,57 +134,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             request, error.status, error.slug, error.title, error.detail, headers=error.headers
         )
 
-    @app.exception_handler(CaseNotFound)
-    async def case_not_found(request: Request, error: CaseNotFound) -> JSONResponse:
-        return problem_response(request, 404, "case-not-found", "Case not found", str(error))
-
-    @app.exception_handler(VersionConflict)
-    async def version_conflict(request: Request, error: VersionConflict) -> JSONResponse:
+    @app.exception_handler(CasetrailError)
+    async def refused(request: Request, error: CasetrailError) -> JSONResponse:
         return problem_response(
             request,
-            409,
-            "version-conflict",
-            "The case has changed",
+            error.status,
+            error.slug,
+            error.title,
             str(error),
-            current_version=error.actual,
-        )
-
-    @app.exception_handler(IdempotencyKeyReused)
-    async def key_reused(request: Request, error: IdempotencyKeyReused) -> JSONResponse:
-        return problem_response(
-            request, 422, "idempotency-key-reused", "Idempotency-Key reused", str(error)
-        )
-
-    @app.exception_handler(TooMuchContention)
-    async def contention(request: Request, error: TooMuchContention) -> JSONResponse:
-        return problem_response(
-            request,
-            409,
-            "contention",
-            "Too many concurrent changes",
-            str(error),
-            headers={"Retry-After": "1"},
-        )
-
-    @app.exception_handler(DomainError)
-    async def rule_broken(request: Request, error: DomainError) -> JSONResponse:
-        current = None
-        if isinstance(error, InvalidTransition | CaseIsClosed):
-            current = error.current
-        slug = {
-            InvalidTransition: "invalid-transition",
-            CaseIsClosed: "case-closed",
-            CaseNotAssigned: "case-not-assigned",
-            CaseLimitReached: "case-limit-reached",
-        }.get(type(error), "rule-broken")
-        return problem_response(
-            request, 409, slug, "The case does not allow this", str(error), current_status=current
-        )
-
-    @app.exception_handler(CustomerErased)
-    async def customer_erased(request: Request, error: CustomerErased) -> JSONResponse:
-        return problem_response(
-            request, 409, "customer-erased", "The customer's data has been erased", str(error)
+            headers=dict(error.headers) or None,
+            **error.problem_fields(),
         )
 
     @app.exception_handler(OperationalError)

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request, Response
 
-from casetrail.platform.http.deps import Authenticated
+from casetrail.platform.http.authentication import Authenticated
 
 # Reads one key from the answer cache's Redis.
 RawRead = Callable[[str], Awaitable[bytes | None]]

@@ -16,8 +16,8 @@ from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import DictRow
 
-from casetrail.bootstrap.projection_catalog import VIEW_CLASSES
 from casetrail.platform.subscriptions.batches import TRANSIENT_ERRORS, read_batch
+from casetrail.platform.subscriptions.catalog import projection_names
 from casetrail.platform.subscriptions.errors import PoisonEvent
 from casetrail.platform.subscriptions.parking import (
     ParkedEvent,
@@ -99,9 +99,9 @@ def park(
 ) -> tuple[ParkingRecord, bool]:
     """Park the event ``projection`` is blocked at, which must be ``notification_id``.
     Answers the record and whether it is new (parking twice keeps the first record)."""
-    if projection not in VIEW_CLASSES:
+    if projection not in projection_names():
         raise ParkRefused(
-            f"no projection named {projection!r}: choose from {', '.join(VIEW_CLASSES)}"
+            f"no projection named {projection!r}: choose from {', '.join(projection_names())}"
         )
     if not reason.strip():
         raise ParkRefused("say why the event is parked (--reason)")

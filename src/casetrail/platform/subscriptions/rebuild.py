@@ -18,8 +18,8 @@ from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import DictRow
 
-from casetrail.bootstrap.projection_catalog import VIEW_CLASSES
 from casetrail.platform.subscriptions.batches import catch_up
+from casetrail.platform.subscriptions.catalog import projection_names
 from casetrail.platform.subscriptions.versions import (
     LOCK_NAMESPACE,
     activate,
@@ -70,9 +70,9 @@ def rebuild(
     report: Callable[[RebuildProgress], None] = lambda _: None,
     report_every_seconds: float = 1.0,
 ) -> RebuildResult:
-    if projection not in VIEW_CLASSES:
+    if projection not in projection_names():
         raise RebuildRefused(
-            f"no projection named {projection!r}: choose from {', '.join(VIEW_CLASSES)}"
+            f"no projection named {projection!r}: choose from {', '.join(projection_names())}"
         )
     with connect() as conn:
         active_version(conn, datastore, projection, app.name)

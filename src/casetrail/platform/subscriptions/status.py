@@ -19,7 +19,7 @@ from prometheus_client.registry import Collector
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from casetrail.bootstrap.projection_catalog import VIEW_CLASSES, tracking_table
+from casetrail.platform.subscriptions.catalog import projection_names, tracking_table
 from casetrail.platform.subscriptions.versions import (
     LOCK_NAMESPACE,
     REGISTRY,
@@ -64,7 +64,9 @@ class StatusReader:
         with self._connect() as conn:
             versions = _versions(conn)
             head = self._app.recorder.max_notification_id() or 0
-            return [self._status(conn, name, versions.get(name), head) for name in VIEW_CLASSES]
+            return [
+                self._status(conn, name, versions.get(name), head) for name in projection_names()
+            ]
 
     def _status(
         self,

@@ -26,7 +26,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from casetrail.bootstrap.projection_catalog import VIEW_CLASSES, tracking_table
+from casetrail.platform.subscriptions.catalog import projection_names, tracking_table
 from casetrail.platform.subscriptions.parking import parked_between
 from casetrail.platform.subscriptions.storable_parameters import store_text_safely
 from casetrail.platform.subscriptions.versions import build_view, existing_versions, read_versions
@@ -68,7 +68,7 @@ def rewrite_streams(
     last_event = max((number for number, _ in events), default=0)
     deadline = time.monotonic() + wait_seconds
     rewritten = []
-    for projection in VIEW_CLASSES:
+    for projection in projection_names():
         with datastore.get_connection() as conn:
             versions = sorted(existing_versions(conn, projection))
             if not versions:

@@ -17,7 +17,7 @@ from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
-from casetrail.bootstrap.projection_catalog import VIEW_CLASSES, tracking_table
+from casetrail.platform.subscriptions.catalog import tracking_table, view_class
 from casetrail.platform.subscriptions.parking import create_parking_table, parking_table_exists
 from casetrail.platform.subscriptions.view import BatchedView
 
@@ -43,8 +43,9 @@ def lock_key(projection: str, version: int) -> int:
 
 
 def build_view(datastore: PostgresDatastore, projection: str, version: int) -> BatchedView:
-    view_class = VIEW_CLASSES[projection]
-    return view_class(datastore, tracking_table_name=tracking_table(projection, version))
+    return view_class(projection)(
+        datastore, tracking_table_name=tracking_table(projection, version)
+    )
 
 
 @contextmanager

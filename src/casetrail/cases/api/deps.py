@@ -1,4 +1,5 @@
-"""Dependencies declared on routes through ``Annotated`` aliases."""
+"""Dependencies of the case routes: the desk, the command context (actor, If-Match,
+Idempotency-Key)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,11 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from casetrail.cases.domain.values import Actor
 from casetrail.cases.service.commands import CommandContext
 from casetrail.cases.service.desk import SupportDesk
-from casetrail.platform.http.authentication import authenticated
-from casetrail.platform.http.principals import Principal
+from casetrail.kernel.actor import Actor
+from casetrail.platform.http.authentication import CurrentPrincipal
 from casetrail.platform.http.problems import ApiProblem
-
-# The verified caller. Routers put ``Depends(authenticated)`` (or a role alias from
-# ``permissions``) in their dependencies; FastAPI verifies the token once per request.
-CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
-Authenticated = Depends(authenticated)
 
 
 # Dependencies without I/O are async: FastAPI runs sync ones on a worker thread, a hop that

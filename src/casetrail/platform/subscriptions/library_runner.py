@@ -14,7 +14,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from casetrail.bootstrap.projection_catalog import VIEW_CLASSES, tracking_table
+from casetrail.platform.subscriptions.catalog import tracking_table, view_class
 from casetrail.platform.subscriptions.view import BatchedView
 
 
@@ -39,5 +39,4 @@ def one_event_projection(projection: str, version: int) -> type[Projection[Batch
     return OneEventPerTransaction
 
 
-def view_class(projection: str) -> type[BatchedView]:
-    return VIEW_CLASSES[projection]
+__all__ = ["SupportLog", "one_event_projection", "view_class"]
