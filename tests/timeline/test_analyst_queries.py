@@ -11,8 +11,8 @@ import pytest
 from casetrail.devstack import Stack
 from casetrail.timeline.foreign_schema import expose_timeline
 from casetrail.timeline.view import TIMELINE_VIEW
-from tests.timeline.conftest import TimelineApiFactory
-from tests.timeline.context import fraud_alert, order, record_context
+from tests.fixtures.commerce_context import fraud_alert, order, record_context
+from tests.fixtures.timeline import TimelineApiFactory
 
 pytestmark = pytest.mark.stack
 

@@ -10,8 +10,8 @@ import pytest
 from casetrail.bootstrap.projection_catalog import VIEW_CLASSES
 from casetrail.platform.subscriptions.database import Database
 from casetrail.platform.subscriptions.rebuild import rebuild
-from tests.timeline.conftest import TimelineApiFactory
-from tests.timeline.context import fraud_alert, order, payment, record_context, shipment
+from tests.fixtures.commerce_context import fraud_alert, order, payment, record_context, shipment
+from tests.fixtures.timeline import TimelineApiFactory
 
 pytestmark = pytest.mark.stack
 

@@ -24,7 +24,7 @@ from casetrail.timeline.foreign_schema import expose_timeline
 from casetrail.timeline.model import TIMELINE_PROJECTIONS
 from casetrail.timeline.view import TIMELINE_VIEW
 from tests.fixtures.auth import bearer
-from tests.timeline.conftest import TimelineApi, TimelineApiFactory
+from tests.fixtures.timeline import TimelineApi, TimelineApiFactory
 
 pytestmark = pytest.mark.stack
 

@@ -12,8 +12,8 @@ from uuid import UUID
 import pytest
 
 from casetrail.timeline.answer_cache import CachedAnswer, Lookup
-from tests.timeline.conftest import TimelineApi, TimelineApiFactory, wait_until
-from tests.timeline.context import order, record_context
+from tests.fixtures.commerce_context import order, record_context
+from tests.fixtures.timeline import TimelineApi, TimelineApiFactory, wait_until
 
 pytestmark = pytest.mark.stack
 

@@ -11,13 +11,13 @@ import pytest
 
 from casetrail.devstack import Stack
 from tests.fixtures.auth import supervisor_headers
-from tests.timeline.conftest import (
+from tests.fixtures.commerce_context import fraud_alert, order, record_context
+from tests.fixtures.timeline import (
     CLOSED_PORT_URL,
     CLOSED_REDIS_URL,
     TimelineApi,
     TimelineApiFactory,
 )
-from tests.timeline.context import fraud_alert, order, record_context
 
 pytestmark = pytest.mark.stack
 

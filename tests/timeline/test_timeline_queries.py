@@ -12,8 +12,8 @@ import pytest
 from casetrail.cases.api.deps import current_actor
 from casetrail.devstack import Stack
 from casetrail.kernel.actor import Actor
-from tests.timeline.conftest import TimelineApi, TimelineApiFactory
-from tests.timeline.context import order, record_context
+from tests.fixtures.commerce_context import order, record_context
+from tests.fixtures.timeline import TimelineApi, TimelineApiFactory
 
 pytestmark = pytest.mark.stack
 

@@ -1,0 +1,231 @@
+"""Every role against every endpoint: the status each caller gets.
+
+Columns: agent-1, a supervisor, an analyst, customer cust-1, a SERVICE client with
+cases:read only, and one with every scope. "mine" is cust-1's case assigned to agent-1,
+"theirs" is cust-2's case assigned to agent-2, "free" is cust-1's unassigned case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.fixtures.access import World
+
+COLUMNS = ("agent", "supervisor", "analyst", "customer", "service_read", "service_all")
+
+MESSAGE = {"body": "Any news?"}
+CUSTOMER_MESSAGE = {"author_type": "CUSTOMER", "author_id": "cust-1", "body": "Any news?"}
+NEW_CASE = {"customer_id": "cust-1", "subject": "Broken zip", "description": "on my jacket"}
+
+# (method, route template, case key or None, body, expected per column)
+MATRIX: list[tuple[str, str, str | None, Any, tuple[int, ...]]] = [
+    ("GET", "/support/cases", None, None, (200, 200, 200, 200, 200, 200)),
+    ("POST", "/support/cases", None, NEW_CASE, (201, 201, 403, 201, 403, 201)),
+    ("GET", "/support/cases/{case_id}", "mine", None, (200, 200, 200, 200, 200, 200)),
+    ("GET", "/support/cases/{case_id}", "free", None, (200, 200, 200, 200, 200, 200)),
+    ("GET", "/support/cases/{case_id}", "theirs", None, (404, 200, 200, 404, 200, 200)),
+    ("GET", "/support/cases/{case_id}/history", "mine", None, (200, 200, 200, 403, 200, 200)),
+    ("GET", "/support/cases/{case_id}/history", "theirs", None, (404, 200, 200, 403, 200, 200)),
+    ("GET", "/support/cases/{case_id}/messages", "mine", None, (200, 200, 200, 200, 200, 200)),
+    ("GET", "/support/cases/{case_id}/messages", "theirs", None, (404, 200, 200, 404, 200, 200)),
+    # Everyone posts as themselves; naming another author is for services (bots, imports).
+    ("POST", "/support/cases/{case_id}/messages", "mine", MESSAGE, (201, 201, 403, 201, 403, 201)),
+    (
+        "POST",
+        "/support/cases/{case_id}/messages",
+        "theirs",
+        MESSAGE,
+        (404, 201, 403, 404, 403, 201),
+    ),
+    (
+        "POST",
+        "/support/cases/{case_id}/messages",
+        "mine",
+        CUSTOMER_MESSAGE,
+        (403, 403, 403, 201, 403, 201),
+    ),
+    (
+        "POST",
+        "/support/cases/{case_id}/messages",
+        "theirs",
+        CUSTOMER_MESSAGE,
+        (404, 403, 403, 404, 403, 201),
+    ),
+    (
+        "POST",
+        "/support/cases/{case_id}/status",
+        "mine",
+        {"status": "on_hold"},
+        (200, 200, 403, 403, 403, 200),
+    ),
+    (
+        "POST",
+        "/support/cases/{case_id}/status",
+        "theirs",
+        {"status": "on_hold"},
+        (404, 200, 403, 403, 403, 200),
+    ),
+    (
+        "POST",
+        "/support/cases/{case_id}/priority",
+        "free",
+        {"priority": "urgent"},
+        (200, 200, 403, 403, 403, 200),
+    ),
+    (
+        "POST",
+        "/support/cases/{case_id}/tags",
+        "mine",
+        {"tags": ["vip"]},
+        (200, 200, 403, 403, 403, 200),
+    ),
+    ("DELETE", "/support/cases/{case_id}/tags/{tag}", "mine", None, (200, 200, 403, 403, 403, 200)),
+    (
+        "PUT",
+        "/support/cases/{case_id}/assignee",
+        "free",
+        {"agent_id": "agent-1"},
+        (403, 200, 403, 403, 403, 200),
+    ),
+    ("DELETE", "/support/cases/{case_id}/assignee", "mine", None, (403, 200, 403, 403, 403, 200)),
+    (
+        "POST",
+        "/support/cases/{case_id}/escalations",
+        "mine",
+        {"reason": "VIP"},
+        (403, 200, 403, 403, 403, 200),
+    ),
+    (
+        "GET",
+        "/support/customers/{customer_id}/cases",
+        "cust-1",
+        None,
+        (200, 200, 200, 200, 200, 200),
+    ),
+    (
+        "GET",
+        "/support/customers/{customer_id}/cases",
+        "cust-2",
+        None,
+        (200, 200, 200, 404, 200, 200),
+    ),
+    (
+        "GET",
+        "/support/customers/{customer_id}/context",
+        "cust-1",
+        None,
+        (200, 200, 200, 403, 200, 200),
+    ),
+    (
+        "GET",
+        "/support/agents/{agent_id}/workload",
+        "agent-1",
+        None,
+        (200, 200, 200, 403, 200, 200),
+    ),
+    (
+        "GET",
+        "/support/agents/{agent_id}/workload",
+        "agent-2",
+        None,
+        (403, 200, 200, 403, 200, 200),
+    ),
+    (
+        "GET",
+        "/support/customers/{customer_id}/export",
+        "cust-1",
+        None,
+        (403, 200, 403, 200, 403, 200),
+    ),
+    (
+        "GET",
+        "/support/customers/{customer_id}/export",
+        "cust-2",
+        None,
+        (403, 200, 403, 404, 403, 200),
+    ),
+    (
+        "POST",
+        "/support/customers/{customer_id}/erasure",
+        "cust-2",
+        {"reason": "GDPR article 17 request"},
+        (403, 201, 403, 403, 403, 201),
+    ),
+]
+
+PUBLIC = {"/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/redoc"}
+PUBLIC |= {"/docs/oauth2-redirect"}
+
+
+def url_of(world: World, template: str, key: str | None) -> str:
+    if "{case_id}" in template:
+        assert key is not None
+        return template.format(case_id=world.cases[key], tag="vip")
+    if "{customer_id}" in template:
+        return template.format(customer_id=key)
+    if "{agent_id}" in template:
+        return template.format(agent_id=key)
+    return template
+
+
+CELLS = [
+    pytest.param(
+        method,
+        template,
+        key,
+        body,
+        column,
+        expected[index],
+        id=f"{column}-{method}-{template}-{key}",
+    )
+    for method, template, key, body, expected in MATRIX
+    for index, column in enumerate(COLUMNS)
+]
+
+
+@pytest.mark.parametrize(("method", "template", "key", "body", "caller", "status"), CELLS)
+def test_role_against_endpoint(
+    world: World, method: str, template: str, key: str | None, body: Any, caller: str, status: int
+) -> None:
+    if template.endswith("/tags/{tag}"):
+        world.as_(
+            "supervisor",
+            "POST",
+            url_of(world, "/support/cases/{case_id}/tags", key),
+            json={"tags": ["vip"]},
+        )
+    response = world.as_(caller, method, url_of(world, template, key), json=body)
+    assert response.status_code == status, response.text
+    if status >= 400:
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(("method", "template", "key", "body", "expected"), MATRIX)
+def test_no_token_is_401_everywhere(
+    world: World, method: str, template: str, key: str | None, body: Any, expected: Any
+) -> None:
+    response = world.client.request(method, url_of(world, template, key), json=body)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith('Bearer realm="casetrail"')
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_matrix_covers_every_endpoint(world: World) -> None:
+    """A new endpoint must take its place in the matrix (and so declare who may call it)."""
+    covered = {(method, template) for method, template, *_ in MATRIX}
+    paths = world.client.get("/openapi.json").json()["paths"]
+    routes = {
+        (method.upper(), path)
+        for path, operations in paths.items()
+        if path not in PUBLIC
+        for method in operations
+    }
+    assert len(routes) > 15
+    assert routes - covered == set()
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"])
+def test_operations_and_docs_need_no_token(world: World, path: str) -> None:
+    assert world.client.get(path).status_code == 200
