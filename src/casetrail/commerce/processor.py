@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from casetrail.commerce.dead_letters import DeadLetterLimit, dead_letter
@@ -34,6 +34,8 @@ from casetrail.commerce.ports import (
     TransientError,
 )
 from casetrail.commerce.topics import TopicMap
+from casetrail.platform.retry import Backoff as RetryBackoff
+from casetrail.platform.retry import Jitter
 from casetrail.timeline.model import TimelineInvalidation
 
 logger = logging.getLogger(__name__)
@@ -47,17 +49,13 @@ def sleep_wait(seconds: float) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class Backoff:
-    initial: float = 0.2
-    maximum: float = 30.0
-    factor: float = 2.0
+class Backoff(RetryBackoff):
+    """The platform's retry policy as the commerce consumer is configured: first wait
+    ``initial`` seconds, doubling up to ``maximum`` (``CASETRAIL_COMMERCE_RETRY_MAX_SECONDS``),
+    without jitter: one consumer per partition retries, and its log shows the exact waits."""
 
-    def delays(self) -> Iterator[float]:
-        delay = self.initial
-        while True:
-            yield delay
-            delay = min(self.maximum, delay * self.factor)
+    def __init__(self, initial: float = 0.2, maximum: float = 30.0) -> None:
+        super().__init__(first_seconds=initial, max_seconds=maximum, jitter=Jitter.NONE)
 
 
 class ProcessingStopped(RuntimeError):

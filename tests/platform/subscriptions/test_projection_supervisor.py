@@ -20,7 +20,7 @@ class FlakyRunner:
     """Fails with each of ``failures`` in turn, then runs until stopped."""
 
     def __init__(self, failures: list[BaseException]) -> None:
-        self.projection = "case_list"
+        self.name = "case_list"
         self.batches_applied = 0
         self.failures = failures
         self.starts: list[float] = []

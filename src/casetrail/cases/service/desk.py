@@ -9,7 +9,6 @@ its audit trail) are at the end.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
@@ -50,9 +49,15 @@ from casetrail.platform.eventstore.group_commit import CommitConflict, GroupComm
 from casetrail.platform.eventstore.idempotency import DEFAULT_RETENTION, record_key
 from casetrail.platform.eventstore.ports import Clock, IdempotencyRecord, IdSource, SupportRecorder
 from casetrail.platform.eventstore.striped_locks import StripedLocks
+from casetrail.platform.retry import Backoff, Jitter
 
 # How often a command without an expected version is re-run after losing a race.
 MAX_ATTEMPTS = 8
+# Between attempts of a command that lost a race: short, and spread wide so that the
+# writers that collided do not collide again.
+CONTENTION_BACKOFF = Backoff(
+    first_seconds=0.005, max_seconds=0.005 * 2 ** (MAX_ATTEMPTS - 1), jitter=Jitter.FULL
+)
 # How often expired idempotency records are looked for (by whichever command comes then).
 EXPIRY_INTERVAL_SECONDS = 60.0
 
@@ -288,7 +293,7 @@ class SupportDesk(Application[UUID]):
                             raise VersionConflict(
                                 case_id, context.expected_version, current
                             ) from None
-                    time.sleep(random.uniform(0, 0.005 * 2**attempt))  # noqa: S311
+                    time.sleep(CONTENTION_BACKOFF.delay(attempt + 1))
         raise TooMuchContention(case_id)
 
     def _commit(

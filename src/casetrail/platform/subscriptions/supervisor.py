@@ -1,51 +1,75 @@
-"""Keeps each projection runner going: restarts it after a failure, with backoff.
+"""Keeps each follower going: restarts it after a failure, with backoff.
 
-A poison event is logged as an error and counted, and the runner is retried (still
-stopped before that event) with growing pauses; nothing is skipped unless an operator
-parks it (``casetrail projections park``, see ``parking``). Transient
-failures (the database restarting) are retried the same way, logged as warnings.
+A follower is a projection runner or a subscriber's follower (``follower``): anything that
+follows the log until stopped and counts the batches it committed. A poison event is logged
+as an error and counted, and the follower is retried (still stopped before that event) with
+growing pauses; nothing is skipped unless an operator parks it (``casetrail projections
+park``, see ``parking``). Transient failures (the database restarting, a broker away) are
+retried the same way, logged as warnings. The pauses follow the platform's one retry policy
+(``casetrail.platform.retry``).
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
+from prometheus_client import Counter, Gauge
+
+from casetrail.platform.retry import Backoff
 from casetrail.platform.subscriptions.batches import TRANSIENT_ERRORS
 from casetrail.platform.subscriptions.errors import PoisonEvent
-from casetrail.platform.subscriptions.metrics import ProjectionMetrics
 from casetrail.platform.subscriptions.wakeups import LogWakeups
-from casetrail.platform.subscriptions.worker import ProjectionWorker
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["Backoff", "FollowerMetrics", "ProjectionSupervisor", "Supervised", "supervise"]
 
-@dataclass(frozen=True)
-class Backoff:
-    first_seconds: float = 0.5
-    max_seconds: float = 30.0
 
-    def delay(self, failures: int) -> float:
-        ceiling = min(self.max_seconds, self.first_seconds * 2 ** max(0, failures - 1))
-        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
+class Supervised(Protocol):
+    """What the supervisor needs of a follower."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def batches_applied(self) -> int: ...
+
+    def run(self, stop: threading.Event) -> None:
+        """Follow until ``stop`` is set; raise when it cannot go on."""
+
+    def wake(self) -> None:
+        """Look for new events now (also to notice ``stop`` sooner)."""
+
+
+class FollowerMetrics(Protocol):
+    """The supervisor's counters, labelled by follower (and ``kind`` for failures)."""
+
+    @property
+    def failures(self) -> Counter: ...
+
+    @property
+    def poison_events(self) -> Counter: ...
+
+    @property
+    def blocked_at(self) -> Gauge: ...
 
 
 class ProjectionSupervisor:
     def __init__(
         self,
-        workers: Sequence[ProjectionWorker],
+        workers: Sequence[Supervised],
         *,
-        metrics: ProjectionMetrics,
+        metrics: FollowerMetrics,
         wakeups: LogWakeups | None = None,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff | None = None,
     ) -> None:
         self.workers = list(workers)
         self._metrics = metrics
         self._wakeups = wakeups
-        self._backoff = backoff
+        self._backoff = backoff or Backoff()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.failures: dict[str, int] = {}
@@ -55,7 +79,7 @@ class ProjectionSupervisor:
             thread = threading.Thread(
                 target=self._supervise,
                 args=(worker,),
-                name=f"projection-{worker.projection}",
+                name=f"follower-{worker.name}",
                 daemon=True,
             )
             thread.start()
@@ -75,36 +99,59 @@ class ProjectionSupervisor:
         while not self._stop.wait(1.0):
             pass
 
-    def _supervise(self, worker: ProjectionWorker) -> None:
-        name = worker.projection
-        failures = 0
-        while not self._stop.is_set():
-            batches_before = worker.batches_applied
-            try:
-                worker.run(self._stop)
-                return
-            except PoisonEvent as poison:
-                kind = "poison"
-                self._metrics.poison_events.labels(name).inc()
-                self._metrics.blocked_at.labels(name).set(poison.notification_id)
-                logger.error(
-                    "%s (retrying; nothing is skipped unless parked: casetrail projections "
-                    "status shows it, casetrail projections park passes it)",
-                    poison,
-                )
-            except TRANSIENT_ERRORS as error:
-                kind = "transient"
-                logger.warning("projection %s interrupted: %s", name, error)
-            except Exception:
-                kind = "error"
-                logger.exception("projection %s failed", name)
-            if worker.batches_applied > batches_before:
-                failures = 0  # it made progress since the last failure
-                if kind != "poison":
-                    self._metrics.blocked_at.labels(name).set(0)
-            failures += 1
-            self.failures[name] = self.failures.get(name, 0) + 1
-            self._metrics.failures.labels(name, kind).inc()
-            delay = self._backoff.delay(failures)
-            logger.info("projection %s: restarting in %.1f s", name, delay)
-            self._stop.wait(delay)
+    def _supervise(self, worker: Supervised) -> None:
+        supervise(
+            worker,
+            self._stop,
+            metrics=self._metrics,
+            backoff=self._backoff,
+            on_failure=self._count_failure,
+        )
+
+    def _count_failure(self, name: str) -> None:
+        self.failures[name] = self.failures.get(name, 0) + 1
+
+
+def supervise(
+    worker: Supervised,
+    stop: threading.Event,
+    *,
+    metrics: FollowerMetrics,
+    backoff: Backoff,
+    on_failure: Callable[[str], None] | None = None,
+) -> None:
+    """Run ``worker`` in this thread until ``stop`` is set, restarting it after each failure
+    with the backoff's pauses (reset once it made progress)."""
+    name = worker.name
+    failures = 0
+    while not stop.is_set():
+        batches_before = worker.batches_applied
+        try:
+            worker.run(stop)
+            return
+        except PoisonEvent as poison:
+            kind = "poison"
+            metrics.poison_events.labels(name).inc()
+            metrics.blocked_at.labels(name).set(poison.notification_id)
+            logger.error(
+                "%s (retrying; nothing is skipped unless parked: casetrail projections "
+                "status shows it, casetrail projections park passes it)",
+                poison,
+            )
+        except TRANSIENT_ERRORS as error:
+            kind = "transient"
+            logger.warning("%s interrupted: %s", name, error)
+        except Exception:
+            kind = "error"
+            logger.exception("%s failed", name)
+        if worker.batches_applied > batches_before:
+            failures = 0  # it made progress since the last failure
+            if kind != "poison":
+                metrics.blocked_at.labels(name).set(0)
+        failures += 1
+        if on_failure is not None:
+            on_failure(name)
+        metrics.failures.labels(name, kind).inc()
+        delay = backoff.delay(failures)
+        logger.info("%s: restarting in %.1f s", name, delay)
+        stop.wait(delay)

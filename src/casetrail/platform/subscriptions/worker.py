@@ -84,6 +84,11 @@ class ProjectionWorker:
         # Told what each batch committed (cached answers built from the view are dropped).
         self.after_commit = after_commit
 
+    @property
+    def name(self) -> str:
+        """The name it is supervised and reported under: its projection's."""
+        return self.projection
+
     def wake(self) -> None:
         self._wake.set()
 
