@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 pytest_plugins = [
+    "casetrail.devstack.testing",  # first: the fixtures below import the devstack
     "tests.fixtures.postgres",
     "tests.fixtures.api",
     "tests.fixtures.read_side",
@@ -13,7 +14,6 @@ pytest_plugins = [
     "tests.fixtures.relay",
     "tests.fixtures.timeline",
     "tests.fixtures.kafka",
-    "casetrail.devstack.testing",
 ]
 
 
