@@ -15,8 +15,8 @@ from pydantic import AwareDatetime
 from casetrail.cases.api.case_views import LIST_FIELDS
 from casetrail.cases.api.query_deps import invalid_parameter, parse_choices
 from casetrail.cases.api.schemas import MAX_ID, MAX_TAG
+from casetrail.cases.domain.priority import PRIORITY_RANKS
 from casetrail.cases.domain.values import CaseStatus, Channel, Priority
-from casetrail.cases.projections.rows import PRIORITY_RANK
 from casetrail.cases.queries import CaseFilter, CaseQuery, CaseSort, SortKey
 from casetrail.platform.http.cursors import (
     CURSOR_DESCRIPTION,
@@ -163,7 +163,7 @@ def _sort_key(sort: CaseSort, values: list[Any]) -> SortKey:
     try:
         if sort is CaseSort.PRIORITY_THEN_AGE:
             rank, created_at, case_id = values
-            if type(rank) is not int or rank not in PRIORITY_RANK.values():
+            if type(rank) is not int or rank not in PRIORITY_RANKS:
                 raise ValueError(rank)
             return (rank, _aware(created_at), UUID(case_id))
         at, case_id = values

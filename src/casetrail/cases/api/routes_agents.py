@@ -17,6 +17,7 @@ from casetrail.cases.api.query_deps import (
 from casetrail.cases.api.query_schemas import AgentWorkloadRead, PriorityCounts, WaitingCase
 from casetrail.cases.api.routes_cases import PROBLEMS
 from casetrail.cases.api.schemas import MAX_ID
+from casetrail.cases.domain.lifecycle import ACTIVE_STATUSES
 from casetrail.cases.domain.values import CaseStatus, Priority
 from casetrail.cases.queries import CASE_LIST, AgentWorkload
 from casetrail.platform.http.authentication import Authenticated
@@ -54,14 +55,12 @@ def agent_workload(
     now = options.clock().astimezone(zone)
     day_started_at = now.replace(hour=0, minute=0, second=0, microsecond=0)
     workload = read_model.agent_workload(agent_id, day_started_at)
-    counts = {status: _by_priority(workload, status) for status in _STATUSES}
+    counts = {status: _by_priority(workload, status) for status in ACTIVE_STATUSES}
     active = sum(group.total for group in counts.values())
     oldest = workload.oldest_waiting
     return AgentWorkloadRead(
         agent_id=agent_id,
-        open=counts[CaseStatus.OPEN],
-        pending=counts[CaseStatus.PENDING_CUSTOMER],
-        on_hold=counts[CaseStatus.ON_HOLD],
+        **{WORKLOAD_FIELDS[status]: group for status, group in counts.items()},
         oldest_waiting=shown(
             principal,
             WaitingCase(
@@ -82,7 +81,12 @@ def agent_workload(
     )
 
 
-_STATUSES = (CaseStatus.OPEN, CaseStatus.PENDING_CUSTOMER, CaseStatus.ON_HOLD)
+# The workload's count of each active status, by field name in the response.
+WORKLOAD_FIELDS: dict[CaseStatus, str] = {
+    CaseStatus.OPEN: "open",
+    CaseStatus.PENDING_CUSTOMER: "pending",
+    CaseStatus.ON_HOLD: "on_hold",
+}
 
 
 def _by_priority(workload: AgentWorkload, status: CaseStatus) -> PriorityCounts:

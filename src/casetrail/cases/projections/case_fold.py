@@ -12,18 +12,16 @@ from typing import Any
 from uuid import UUID
 
 from casetrail.cases.domain.conversation import Conversation, conversation_id_for_case
+from casetrail.cases.domain.next_move import (
+    answers_customer,
+    support_owes_after_message,
+    support_owes_after_status,
+    waiting_since,
+)
 from casetrail.cases.domain.ticket import Ticket, normalise_tags
-from casetrail.cases.domain.values import AuthorType, CaseStatus
+from casetrail.cases.domain.values import CaseStatus
 from casetrail.cases.projections.rows import CaseRow
 from casetrail.kernel.storable_text import storable_text
-
-# Statuses in which the support side owes the customer nothing right now.
-_NOT_WAITING = {
-    CaseStatus.PENDING_CUSTOMER.value,
-    CaseStatus.ON_HOLD.value,
-    CaseStatus.RESOLVED.value,
-    CaseStatus.CLOSED.value,
-}
 
 
 class CaseRowMissing(Exception):
@@ -119,7 +117,10 @@ def _opened(event: Ticket.Opened) -> CaseRow:
         internal_note_count=0,
         first_response_at=None,
         last_activity_at=event.timestamp,
-        waiting_since=event.timestamp,  # a new case waits for its first response
+        # A new case is open, so it waits for the support side's first response.
+        waiting_since=waiting_since(
+            support_owes_after_status(CaseStatus.OPEN), None, event.timestamp
+        ),
     )
 
 
@@ -139,10 +140,7 @@ def _reopened(row: CaseRow, event: Ticket.Reopened) -> None:
 
 def _enter_status(row: CaseRow, status: str, at: datetime) -> None:
     row.status = status
-    if status in _NOT_WAITING:
-        row.waiting_since = None
-    elif row.waiting_since is None:
-        row.waiting_since = at
+    row.waiting_since = waiting_since(support_owes_after_status(status), row.waiting_since, at)
 
 
 def _priority_changed(row: CaseRow, event: Ticket.PriorityChanged) -> None:
@@ -183,17 +181,15 @@ def _message_posted(row: CaseRow, event: Conversation.MessagePosted) -> None:
     row.last_activity_at = max(row.last_activity_at, event.timestamp)
     if event.internal:
         row.internal_note_count += 1
-        return
-    if event.author_type == AuthorType.AGENT.value:
-        if row.first_response_at is None:
-            row.first_response_at = event.timestamp
-        row.waiting_since = None
-    elif (
-        event.author_type == AuthorType.CUSTOMER.value
-        and row.waiting_since is None
-        and row.status != CaseStatus.CLOSED.value
-    ):
-        row.waiting_since = event.timestamp
+    if answers_customer(event.author_type, event.internal) and row.first_response_at is None:
+        row.first_response_at = event.timestamp
+    support_owes = support_owes_after_message(
+        author_type=event.author_type,
+        internal=event.internal,
+        status=row.status,
+        support_owed=row.waiting_since is not None,
+    )
+    row.waiting_since = waiting_since(support_owes, row.waiting_since, event.timestamp)
 
 
 _TICKET_HANDLERS: dict[type[Any], Callable[[CaseRow, Any], None]] = {

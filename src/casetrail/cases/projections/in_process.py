@@ -18,9 +18,10 @@ from uuid import UUID
 from eventsourcing.application import Application
 
 from casetrail.cases.domain.conversation import conversation_id_for_case
+from casetrail.cases.domain.lifecycle import is_active
 from casetrail.cases.projections.case_fold import CaseFold
 from casetrail.cases.projections.message_fold import MessageFold
-from casetrail.cases.projections.rows import ACTIVE_STATUSES, CaseRow, MessageRow
+from casetrail.cases.projections.rows import CaseRow, MessageRow
 from casetrail.cases.queries import (
     PROJECTION_NAMES,
     AgentWorkload,
@@ -74,7 +75,7 @@ class InProcessReadModel:
     def agent_workload(self, agent_id: str, assigned_since: datetime) -> AgentWorkload:
         self._catch_up()
         mine = [row for row in self._cases.rows.values() if row.assignee_id == agent_id]
-        active = [row for row in mine if row.status in ACTIVE_STATUSES]
+        active = [row for row in mine if is_active(row.status)]
         counts: dict[tuple[str, str], int] = {}
         for row in active:
             counts[(row.status, row.priority)] = counts.get((row.status, row.priority), 0) + 1

@@ -12,15 +12,10 @@ from eventsourcing.postgres import PostgresDatastore
 from psycopg.sql import SQL, Composed, Identifier
 
 from casetrail.cases.domain.conversation import conversation_id_for_case
+from casetrail.cases.domain.lifecycle import ACTIVE_STATUSES
+from casetrail.cases.domain.priority import priority_rank
 from casetrail.cases.projections.case_list_view import SEARCH_CONFIG
-from casetrail.cases.projections.rows import (
-    ACTIVE_STATUSES,
-    CASE_COLUMNS,
-    MESSAGE_COLUMNS,
-    PRIORITY_RANK,
-    CaseRow,
-    MessageRow,
-)
+from casetrail.cases.projections.rows import CASE_COLUMNS, MESSAGE_COLUMNS, CaseRow, MessageRow
 from casetrail.cases.queries import (
     AgentWorkload,
     CaseFilter,
@@ -118,7 +113,7 @@ class PostgresReadModel:
         return CasePage(rows=page, next_key=sort_key(page[-1], query.sort) if more else None)
 
     def agent_workload(self, agent_id: str, assigned_since: datetime) -> AgentWorkload:
-        active = list(ACTIVE_STATUSES)
+        active = [status.value for status in ACTIVE_STATUSES]
         counts = self._fetch(
             SQL(
                 "SELECT status, priority, count(*) AS cases FROM {} "
@@ -172,7 +167,7 @@ def _conditions(wanted: CaseFilter) -> tuple[list[Composed], list[Any]]:
     if wanted.statuses:
         add("status = ANY(%s)", list(wanted.statuses))
     if wanted.priorities:
-        add("priority_rank = ANY(%s)", [PRIORITY_RANK[name] for name in wanted.priorities])
+        add("priority_rank = ANY(%s)", [priority_rank(name) for name in wanted.priorities])
     if wanted.channels:
         add("channel = ANY(%s)", list(wanted.channels))
     if wanted.customer_id is not None:

@@ -6,12 +6,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from uuid import UUID
 
-# "Priority, then age" puts the most urgent first; ranks ascend so that every part of that
-# sort key runs in the same direction, which keeps keyset pagination a single row comparison.
-PRIORITY_RANK: dict[str, int] = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
-
-# Statuses in which a case still needs work from its assignee.
-ACTIVE_STATUSES = ("open", "pending_customer", "on_hold")
+from casetrail.cases.domain.priority import priority_rank as rank_of
 
 
 @dataclass
@@ -47,7 +42,7 @@ class CaseRow:
 
     @property
     def priority_rank(self) -> int:
-        return PRIORITY_RANK[self.priority]
+        return rank_of(self.priority)
 
 
 CASE_COLUMNS: tuple[str, ...] = tuple(field.name for field in fields(CaseRow))
