@@ -16,49 +16,29 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from anyio import to_thread
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry
 
+from casetrail.platform.metrics import (
+    TIMELINE_CACHE_REQUESTS,
+    TIMELINE_QUERIES,
+    TIMELINE_QUERY_SECONDS,
+    TIMELINE_REFRESH_ERRORS,
+    TIMELINE_SHARED_READS,
+    counter,
+    histogram,
+)
 from casetrail.timeline.model import TimelinePage, TimelineQuery, TimelineReader
 
 logger = logging.getLogger(__name__)
 
-_SECONDS_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
-
 
 class TimelineMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.cache = Counter(
-            "support_timeline_cache_requests",
-            "Timeline requests by cache outcome: hit, miss, or unavailable (served uncached).",
-            ["result"],
-            registry=registry,
-        )
-        self.queries = Counter(
-            "support_timeline_queries",
-            "Queries of the timeline view, by engine.",
-            ["source"],
-            registry=registry,
-        )
-        self.query_seconds = Histogram(
-            "support_timeline_query_seconds",
-            "Time to read one timeline from the view, by engine.",
-            ["source"],
-            buckets=_SECONDS_BUCKETS,
-            registry=registry,
-        )
-        self.refresh_errors = Counter(
-            "support_timeline_refresh_errors",
-            "Timelines read from PostgreSQL because Trino failed, timed out, or was being left"
-            " alone after a recent failure (skipped).",
-            ["reason"],
-            registry=registry,
-        )
-        self.shared_reads = Counter(
-            "support_timeline_shared_reads",
-            "Requests answered by a read that a concurrent request for the same timeline had"
-            " already started (single-flight).",
-            registry=registry,
-        )
+        self.cache = counter(TIMELINE_CACHE_REQUESTS, registry)
+        self.queries = counter(TIMELINE_QUERIES, registry)
+        self.query_seconds = histogram(TIMELINE_QUERY_SECONDS, registry)
+        self.refresh_errors = counter(TIMELINE_REFRESH_ERRORS, registry)
+        self.shared_reads = counter(TIMELINE_SHARED_READS, registry)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,16 @@
 """Publishes committed case events to Kafka (``support.case.*``): no dual write.
 
-The relay follows the event store's notification log from the position it recorded in
-PostgreSQL, turns each published event into its public message, produces it with an
-idempotent producer (ordered per case: the key is the case id), waits until Kafka has
-acknowledged the batch, and only then records the new position. If Kafka is down, commands
+The relay is a subscriber of the platform's log follower (``platform.subscriptions``) with
+an external effect: for each batch of published event topics after its committed position
+it turns each event into its public message, produces it with an idempotent producer
+(ordered per case: the key is the case id) and returns once Kafka has acknowledged the
+batch; only then does the follower commit the new position. If Kafka is down, commands
 still succeed; the relay waits and resumes in order, losing nothing. After a crash it
 re-sends at most the batch that was in flight (every message carries a stable event id).
 
-Only one relay is active per database (a PostgreSQL advisory lock); others stand by.
+Like every follower, only one relay is active per database (a PostgreSQL advisory lock;
+others stand by), it restarts with the platform's backoff, an event it cannot publish is
+reported as a poison event (never skipped), and it reports its lag.
 """
 
 from __future__ import annotations
@@ -16,15 +19,12 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import UUID
 
-import psycopg
 from confluent_kafka import KafkaError, Message, Producer
 from eventsourcing.domain import AggregateEvent
-from eventsourcing.persistence import Mapper, Notification
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry
 
 from casetrail.cases.domain.conversation import Conversation
 from casetrail.cases.domain.ticket import Ticket
@@ -34,36 +34,40 @@ from casetrail.cases.outbound.integration_events import (
     outbound_for,
 )
 from casetrail.cases.service.desk import SupportDesk
+from casetrail.platform.metrics import (
+    RELAY_ACTIVE,
+    RELAY_LAG_EVENTS,
+    RELAY_LAG_SECONDS,
+    RELAY_PUBLISHED,
+    counter,
+    gauge,
+)
+from casetrail.platform.retry import Backoff
+from casetrail.platform.subscriptions.database import Database
+from casetrail.platform.subscriptions.follower import Follower, FollowerOptions
+from casetrail.platform.subscriptions.follower_metrics import FollowerGauges, SubscriptionMetrics
+from casetrail.platform.subscriptions.subscriber import DeliveryStopped, EffectUnavailable
+from casetrail.platform.subscriptions.subscriber_positions import SubscriberPositions
+from casetrail.platform.subscriptions.supervisor import supervise
+from casetrail.platform.subscriptions.view import Numbered
+from casetrail.platform.subscriptions.wakeups import LogWakeups
 
 logger = logging.getLogger(__name__)
 
 RELAY_NAME = "support.case-events"
+# Where the relay's position has always been kept (so an upgrade resumes where it was).
 TRACKING_TABLE = "support_relay_positions"
 
 
 class RelayMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.published = Counter(
-            "casetrail_relay_published_total",
-            "Case events published to Kafka, by topic.",
-            ["topic"],
-            registry=registry,
-        )
-        self.lag_events = Gauge(
-            "casetrail_relay_lag_events",
-            "Notifications in the event store not yet examined by the relay.",
-            registry=registry,
-        )
-        self.lag_seconds = Gauge(
-            "casetrail_relay_lag_seconds",
-            "Age of the oldest event not yet published (0 when caught up).",
-            registry=registry,
-        )
-        self.active = Gauge(
-            "casetrail_relay_active",
-            "1 while this process holds the relay's lock and publishes.",
-            registry=registry,
-        )
+        self.published = counter(RELAY_PUBLISHED, registry)
+        self.lag_events = gauge(RELAY_LAG_EVENTS, registry)
+        self.lag_seconds = gauge(RELAY_LAG_SECONDS, registry)
+        self.active = gauge(RELAY_ACTIVE, registry)
+
+    def gauges(self) -> FollowerGauges:
+        return FollowerGauges(self.active, self.lag_events, self.lag_seconds)
 
 
 class CaseStates:
@@ -135,90 +139,29 @@ def producer_config(bootstrap_servers: str) -> dict[str, Any]:
     }
 
 
-class CaseEventRelay:
+class CaseEventPublisher:
+    """The relay's subscriber: publishes each batch and returns once Kafka acknowledged it."""
+
+    name = RELAY_NAME
+    topics: Sequence[str] = tuple(PUBLISHED_EVENT_TOPICS)
+
     def __init__(
-        self,
-        desk: SupportDesk,
-        database_url: str,
-        bootstrap_servers: str,
-        registry: CollectorRegistry,
-        *,
-        batch_size: int = 1_000,
-        topic_prefix: str = "",
-        producer_factory: Callable[[dict[str, Any]], Producer] = Producer,
+        self, desk: SupportDesk, producer: Producer, metrics: RelayMetrics, topic_prefix: str = ""
     ) -> None:
-        self._desk = desk
-        self._mapper: Mapper[UUID] = desk.mapper
-        self._database_url = database_url
-        self._producer = producer_factory(producer_config(bootstrap_servers))
-        self._metrics = RelayMetrics(registry)
-        self._batch_size = batch_size
+        self._producer = producer
+        self._metrics = metrics
         self._topic_prefix = topic_prefix
         self._states = CaseStates(desk)
         self._failed: list[KafkaError] = []
 
-    def run(self, stop: threading.Event) -> None:
-        """Publish until ``stop`` is set, restarting with backoff after a failure (the
-        database going away, Kafka refusing a message): nothing is skipped, a failed batch
-        is sent again."""
-        backoff = 0.5
-        while not stop.is_set():
-            try:
-                self._run_once(stop)
-                return
-            except RelayStopped:
-                return
-            except (psycopg.Error, RelayDeliveryFailed) as error:
-                logger.warning("relay failed (%s); restarting in %.1fs", error, backoff)
-                stop.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
-
-    def _run_once(self, stop: threading.Event) -> None:
-        """Publish until ``stop`` is set; stand by while another relay holds the lock."""
-        with psycopg.connect(self._database_url, autocommit=True) as conn:
-            self._ensure_tracking_table(conn)
-            while not stop.is_set():
-                if self._try_lock(conn):
-                    break
-                stop.wait(1.0)
-            if stop.is_set():
-                return
-            self._metrics.active.set(1)
-            conn.execute(f"LISTEN {self._desk.recorder.channel_name}")  # type: ignore[attr-defined]
-            position = self._position(conn)
-            try:
-                while not stop.is_set():
-                    published_to = self._publish_batch(conn, position, stop)
-                    if published_to == position:
-                        self._wait_for_news(conn)
-                    position = published_to
-            finally:
-                self._metrics.active.set(0)
-                self._producer.flush(5)
-
-    def _publish_batch(
-        self, conn: psycopg.Connection[Any], position: int, stop: threading.Event
-    ) -> int:
-        notifications = self._desk.recorder.select_notifications(
-            start=position + 1, limit=self._batch_size, topics=PUBLISHED_EVENT_TOPICS
-        )
-        self._update_lag(position, notifications)
-        if not notifications:
-            return position
-        for notification in notifications:
-            outbound = self._outbound(notification)
+    def deliver(self, events: Sequence[Numbered], stop: threading.Event) -> None:
+        for _number, event in events:
+            outbound = self._outbound(cast("AggregateEvent", event))
             if outbound is not None:
                 self._produce(outbound)
         self._wait_for_acknowledgement(stop)
-        last = notifications[-1].id
-        conn.execute(
-            f"UPDATE {TRACKING_TABLE} SET position = %s, updated_at = now() WHERE name = %s",
-            (last, RELAY_NAME),
-        )
-        return last
 
-    def _outbound(self, notification: Notification) -> Outbound | None:
-        event = cast("AggregateEvent", self._mapper.to_domain_event(notification))
+    def _outbound(self, event: AggregateEvent) -> Outbound | None:
         case = self._states.after(event)
         if case is None:
             return None  # a conversation without a case (a chat session) has no case topic
@@ -253,48 +196,57 @@ class CaseEventRelay:
             errors, self._failed = self._failed, []
             raise RelayDeliveryFailed(f"Kafka refused {len(errors)} message(s): {errors[0]}")
 
-    def _wait_for_news(self, conn: psycopg.Connection[Any]) -> None:
-        """Sleep until the event store announces new events (or a second passes)."""
-        for _ in conn.notifies(timeout=1.0, stop_after=1):
-            pass
 
-    def _update_lag(self, position: int, notifications: Sequence[Notification]) -> None:
-        newest = self._desk.recorder.max_notification_id() or 0
-        self._metrics.lag_events.set(max(0, newest - position))
-        if not notifications:
-            self._metrics.lag_seconds.set(0)
-            return
-        oldest = cast("AggregateEvent", self._mapper.to_domain_event(notifications[0]))
-        self._metrics.lag_seconds.set(
-            max(0.0, (datetime.now(UTC) - oldest.timestamp).total_seconds())
+class CaseEventRelay:
+    """The relay as a process role runs it: ``run(stop)`` follows the log for the publisher,
+    under the platform's supervisor, until ``stop`` is set."""
+
+    def __init__(
+        self,
+        desk: SupportDesk,
+        database_url: str,
+        bootstrap_servers: str,
+        registry: CollectorRegistry,
+        *,
+        batch_size: int = 1_000,
+        topic_prefix: str = "",
+        producer_factory: Callable[[dict[str, Any]], Producer] = Producer,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._desk = desk
+        self._database = Database(database_url)
+        self._producer = producer_factory(producer_config(bootstrap_servers))
+        self._metrics = RelayMetrics(registry)
+        self._subscription_metrics = SubscriptionMetrics(registry)
+        self._options = FollowerOptions(batch_size=batch_size)
+        self._backoff = backoff or Backoff()
+        self.publisher = CaseEventPublisher(desk, self._producer, self._metrics, topic_prefix)
+
+    def run(self, stop: threading.Event) -> None:
+        """Publish until ``stop`` is set, restarting with backoff after a failure (the
+        database going away, Kafka refusing a message): nothing is skipped, a failed batch
+        is sent again."""
+        wakeups = LogWakeups(self._database.connect, channel=f"{self._desk.name}_events".lower())
+        follower = Follower(
+            self.publisher,
+            app=self._desk,
+            connect=self._database.connect,
+            wake=wakeups.subscribe(),
+            metrics=self._subscription_metrics,
+            gauges=self._metrics.gauges(),
+            positions=SubscriberPositions(TRACKING_TABLE),
+            options=self._options,
         )
-
-    def _ensure_tracking_table(self, conn: psycopg.Connection[Any]) -> None:
-        conn.execute(
-            f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} ("
-            " name text PRIMARY KEY, position bigint NOT NULL,"
-            " updated_at timestamptz NOT NULL DEFAULT now())"
-        )
-        conn.execute(
-            f"INSERT INTO {TRACKING_TABLE} (name, position) VALUES (%s, 0)"
-            " ON CONFLICT (name) DO NOTHING",
-            (RELAY_NAME,),
-        )
-
-    def _try_lock(self, conn: psycopg.Connection[Any]) -> bool:
-        row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (RELAY_NAME,)).fetchone()
-        return bool(row and row[0])
-
-    def _position(self, conn: psycopg.Connection[Any]) -> int:
-        row = conn.execute(
-            f"SELECT position FROM {TRACKING_TABLE} WHERE name = %s", (RELAY_NAME,)
-        ).fetchone()
-        return int(row[0]) if row else 0
+        try:
+            supervise(follower, stop, metrics=self._subscription_metrics, backoff=self._backoff)
+        finally:
+            wakeups.stop()
+            self._producer.flush(5)
 
 
-class RelayStopped(Exception):
+class RelayStopped(DeliveryStopped):
     """Asked to stop while a batch was unacknowledged: its position is not recorded."""
 
 
-class RelayDeliveryFailed(Exception):
-    """Kafka refused a message for good; the batch will be sent again."""
+class RelayDeliveryFailed(EffectUnavailable):
+    """Kafka refused a message; the batch will be sent again."""

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from casetrail.platform.metrics import HTTP_REQUEST_SECONDS, HTTP_REQUESTS, counter, histogram
 
 
 class RequestMetrics:
     def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
         self.app = app
-        self.requests = Counter(
-            "casetrail_http_requests_total",
-            "HTTP requests answered, by route and status.",
-            ["method", "route", "status"],
-            registry=registry,
-        )
-        self.latency = Histogram(
-            "casetrail_http_request_duration_seconds",
-            "HTTP request latency, by route.",
-            ["method", "route"],
-            registry=registry,
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
-        )
+        self.requests = counter(HTTP_REQUESTS, registry)
+        self.latency = histogram(HTTP_REQUEST_SECONDS, registry)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -19,6 +19,13 @@ from prometheus_client.registry import Collector
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from casetrail.platform.metrics import (
+    PROJECTION_LAG_EVENTS,
+    PROJECTION_LAG_SECONDS,
+    PROJECTION_POSITION,
+    PROJECTION_VERSION,
+    gauge_family,
+)
 from casetrail.platform.subscriptions.catalog import projection_names, tracking_table
 from casetrail.platform.subscriptions.versions import (
     LOCK_NAMESPACE,
@@ -182,26 +189,10 @@ class ProjectionLagCollector(Collector):
             logger.warning("projection status unavailable: %s", error)
             return
         gauges = {
-            "position": GaugeMetricFamily(
-                "casetrail_projection_position",
-                "Last notification id applied by the active version.",
-                labels=["projection"],
-            ),
-            "lag_events": GaugeMetricFamily(
-                "casetrail_projection_lag_events",
-                "Events recorded but not yet applied.",
-                labels=["projection"],
-            ),
-            "lag_seconds": GaugeMetricFamily(
-                "casetrail_projection_lag_seconds",
-                "Age of the oldest event not yet applied (0 when caught up).",
-                labels=["projection"],
-            ),
-            "version": GaugeMetricFamily(
-                "casetrail_projection_version",
-                "Active version (table set) of the projection.",
-                labels=["projection"],
-            ),
+            "position": gauge_family(PROJECTION_POSITION),
+            "lag_events": gauge_family(PROJECTION_LAG_EVENTS),
+            "lag_seconds": gauge_family(PROJECTION_LAG_SECONDS),
+            "version": gauge_family(PROJECTION_VERSION),
         }
         for status in statuses:
             gauges["position"].add_metric([status.projection], status.position)

@@ -2,53 +2,33 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry
 
+from casetrail.platform.metrics import (
+    TIMER_FAILING,
+    TIMER_FAILURES,
+    TIMER_FIRE_LAG_SECONDS,
+    TIMER_FIRES,
+    TIMER_OLDEST_OVERDUE_SECONDS,
+    TIMER_OVERDUE,
+    TIMER_PENDING,
+    counter,
+    gauge,
+    histogram,
+)
 from casetrail.platform.timers.firing import Round
 from casetrail.platform.timers.status import TimerStatus
 
 
 class TimerMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
-        self.fires = Counter(
-            "casetrail_timer_fires_total",
-            "Timers fired by this process (handler effect committed).",
-            ["kind"],
-            registry=registry,
-        )
-        self.failures = Counter(
-            "casetrail_timer_failures_total",
-            "Timer fires whose handler failed (the timer stays armed and is retried).",
-            ["kind"],
-            registry=registry,
-        )
-        self.fire_lag = Histogram(
-            "casetrail_timer_fire_lag_seconds",
-            "Detection time minus due time of each fire by this process.",
-            ["kind"],
-            registry=registry,
-            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0),
-        )
-        self.pending = Gauge(
-            "casetrail_timer_pending",
-            "Armed timers in the database (overdue and failing ones included).",
-            registry=registry,
-        )
-        self.overdue = Gauge(
-            "casetrail_timer_overdue",
-            "Armed timers whose due time has passed.",
-            registry=registry,
-        )
-        self.failing = Gauge(
-            "casetrail_timer_failing",
-            "Armed timers whose last attempt failed (retried with backoff, never dropped).",
-            registry=registry,
-        )
-        self.oldest_overdue_seconds = Gauge(
-            "casetrail_timer_oldest_overdue_seconds",
-            "How long the oldest overdue timer has been due; 0 when none is.",
-            registry=registry,
-        )
+        self.fires = counter(TIMER_FIRES, registry)
+        self.failures = counter(TIMER_FAILURES, registry)
+        self.fire_lag = histogram(TIMER_FIRE_LAG_SECONDS, registry)
+        self.pending = gauge(TIMER_PENDING, registry)
+        self.overdue = gauge(TIMER_OVERDUE, registry)
+        self.failing = gauge(TIMER_FAILING, registry)
+        self.oldest_overdue_seconds = gauge(TIMER_OLDEST_OVERDUE_SECONDS, registry)
 
     def observe_round(self, result: Round) -> None:
         for fire in result.fired:
