@@ -22,9 +22,9 @@ from eventsourcing.projection import ProjectionRunner
 from prometheus_client import CollectorRegistry
 
 from benchmarks.harness import BenchContext, Figure, benchmark, percentile, progress
+from casetrail.bootstrap.event_store import build_postgres_desk, postgres_env
 from casetrail.bootstrap.read_side import build_supervisor, prepare_read_models
 from casetrail.bootstrap.settings import Settings
-from casetrail.bootstrap.wiring import build_postgres_desk, postgres_env
 from casetrail.cases.domain.conversation import Conversation
 from casetrail.cases.domain.ticket import Ticket
 from casetrail.cases.domain.values import AssignmentReason, AuthorType, Channel, Priority

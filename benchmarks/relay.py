@@ -18,8 +18,8 @@ from confluent_kafka import Consumer, Producer
 from prometheus_client import CollectorRegistry
 
 from benchmarks.harness import BenchContext, Figure, benchmark, percentile, progress
+from casetrail.bootstrap.event_store import build_postgres_desk
 from casetrail.bootstrap.settings import Settings
-from casetrail.bootstrap.wiring import build_postgres_desk
 from casetrail.cases.outbound.relay import CaseEventRelay, producer_config
 from casetrail.cases.service.commands import CommandContext, OpenCase
 from casetrail.kernel.actor import Actor

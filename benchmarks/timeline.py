@@ -28,8 +28,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks.harness import BenchContext, Figure, benchmark, progress
 from benchmarks.loopback import Run, http_load
+from casetrail.bootstrap.event_store import build_postgres_desk
 from casetrail.bootstrap.settings import Settings
-from casetrail.bootstrap.wiring import build_postgres_desk
 from casetrail.cases.domain.values import AuthorType
 from casetrail.cases.service.commands import CommandContext, OpenCase, PostMessage
 from casetrail.commerce.dead_letters import DeadLetterLimit

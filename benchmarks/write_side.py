@@ -20,8 +20,8 @@ import psycopg
 
 from benchmarks.harness import BenchContext, Figure, benchmark, percentile, progress
 from benchmarks.wrk_load import run_wrk
+from casetrail.bootstrap.event_store import build_postgres_desk
 from casetrail.bootstrap.settings import Settings
-from casetrail.bootstrap.wiring import build_postgres_desk
 from casetrail.cases.domain.values import AuthorType
 from casetrail.cases.service.commands import CommandContext, OpenCase, PostMessage
 from casetrail.kernel.actor import Actor

@@ -10,7 +10,7 @@ import httpx
 import psycopg
 import pytest
 
-from casetrail.bootstrap.wiring import embedded_postgres
+from casetrail.bootstrap.event_store import embedded_postgres
 from casetrail.platform.server_process import start_server
 from tests.fixtures.auth import supervisor_headers
 

@@ -37,14 +37,14 @@ StartConsume = Callable[..., subprocess.Popen[str]]
 
 
 def consume_env(settings: Settings, data_dir: Path, **extra: str) -> dict[str, str]:
-    assert settings.kafka_bootstrap_servers
+    assert settings.kafka.bootstrap_servers
     return {
         **os.environ,
         "CASETRAIL_DATA_DIR": str(data_dir),
         "CASETRAIL_DATABASE_URL": str(settings.database_url),
-        "CASETRAIL_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "CASETRAIL_COMMERCE_TOPIC_PREFIX": settings.commerce_topic_prefix,
-        "CASETRAIL_COMMERCE_CONSUMER_GROUP": settings.commerce_consumer_group,
+        "CASETRAIL_KAFKA_BOOTSTRAP_SERVERS": settings.kafka.bootstrap_servers,
+        "CASETRAIL_COMMERCE_TOPIC_PREFIX": settings.commerce.topic_prefix,
+        "CASETRAIL_COMMERCE_CONSUMER_GROUP": settings.commerce.consumer_group,
         "CASETRAIL_COMMERCE_BATCH_WAIT_SECONDS": "0.1",
         **extra,
     }
@@ -88,9 +88,9 @@ def positions_match_rows(settings: Settings) -> bool:
 
 
 def group_state(settings: Settings) -> ConsumerGroupState:
-    assert settings.kafka_bootstrap_servers
-    admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap_servers})
-    group = settings.commerce_consumer_group
+    assert settings.kafka.bootstrap_servers
+    admin = AdminClient({"bootstrap.servers": settings.kafka.bootstrap_servers})
+    group = settings.commerce.consumer_group
     description = admin.describe_consumer_groups([group])[group].result(timeout=30)
     return description.state
 
@@ -138,15 +138,15 @@ def test_kill_9_mid_batch_then_a_restart_gives_identical_rows(
 def test_a_message_produced_by_kcat_is_applied(
     commerce_settings: Settings, start_consume: StartConsume, kcat: str
 ) -> None:
-    assert commerce_settings.kafka_bootstrap_servers
-    topic = TopicMap(commerce_settings.commerce_topic_prefix).name("order.status.changed")
+    assert commerce_settings.kafka.bootstrap_servers
+    topic = TopicMap(commerce_settings.commerce.topic_prefix).name("order.status.changed")
     event = order_event("kcat-1", 0, "confirmed", order_id="ord-kcat", customer_id="cust-kcat")
     subprocess.run(
         [
             kcat,
             "-P",
             "-b",
-            commerce_settings.kafka_bootstrap_servers,
+            commerce_settings.kafka.bootstrap_servers,
             "-t",
             topic,
             "-k",

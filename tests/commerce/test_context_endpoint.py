@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from casetrail.bootstrap.http_app import create_app
+from casetrail.bootstrap.roles.api import ApiDependencies, build_api_app
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.commerce.context_reader import PostgresCustomerContext
 from casetrail.commerce.dead_letters import DeadLetterLimit
@@ -87,7 +87,7 @@ def context_api(database_url: str, memory_desk: SupportDesk) -> Iterator[TestCli
     store.close()
     reader = PostgresCustomerContext(database_url)
     reader.open()
-    app = create_app(memory_desk, customer_context=reader)
+    app = build_api_app(ApiDependencies(memory_desk, customer_context=reader))
     with TestClient(app, raise_server_exceptions=False, headers=supervisor_headers()) as client:
         yield client
     reader.close()
@@ -154,7 +154,7 @@ def test_an_unreachable_database_is_a_503_problem(memory_desk: SupportDesk) -> N
     reader = PostgresCustomerContext(f"postgresql://postgres@127.0.0.1:{free_port()}/x", timeout=1)
     reader.open()
     try:
-        app = create_app(memory_desk, customer_context=reader)
+        app = build_api_app(ApiDependencies(memory_desk, customer_context=reader))
         with TestClient(app, headers=supervisor_headers()) as client:
             response = client.get("/support/customers/cust-1/context")
     finally:
@@ -164,7 +164,9 @@ def test_an_unreachable_database_is_a_503_problem(memory_desk: SupportDesk) -> N
 
 
 def test_without_a_context_source_the_endpoint_says_so(memory_desk: SupportDesk) -> None:
-    with TestClient(create_app(memory_desk), headers=supervisor_headers()) as client:
+    with TestClient(
+        build_api_app(ApiDependencies(memory_desk)), headers=supervisor_headers()
+    ) as client:
         response = client.get("/support/customers/cust-1/context")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"

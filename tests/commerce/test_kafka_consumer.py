@@ -106,7 +106,7 @@ def test_each_topic_is_applied(commerce_settings: Settings) -> None:
     assert (
         consumer.metric(
             "casetrail_commerce_events_applied_total",
-            topic=TopicMap(commerce_settings.commerce_topic_prefix).name("order.status.changed"),
+            topic=TopicMap(commerce_settings.commerce.topic_prefix).name("order.status.changed"),
         )
         == 2
     )
@@ -133,7 +133,7 @@ def test_duplicates_and_out_of_order_deliveries_end_in_the_rows_of_a_clean_strea
 def test_poison_goes_to_the_dead_letter_topic_with_its_origin(
     commerce_settings: Settings,
 ) -> None:
-    topics = TopicMap(commerce_settings.commerce_topic_prefix)
+    topics = TopicMap(commerce_settings.commerce.topic_prefix)
     good = order_event("e-1", 0, "placed")
     produce(
         commerce_settings,
@@ -173,7 +173,7 @@ def test_poison_goes_to_the_dead_letter_topic_with_its_origin(
 def test_a_flood_of_poison_halts_the_consumer_without_moving_on(
     commerce_settings: Settings,
 ) -> None:
-    settings = commerce_settings.model_copy(update={"commerce_dlq_limit": 2})
+    settings = commerce_settings.replaced(commerce_dlq_limit=2)
     produce(settings, [message("payment.authorized", b"{") for _ in range(5)])
     consumer = ConsumerThread(settings).start()
     wait_until(lambda: consumer.finished, 60, "the consumer to halt")
@@ -230,10 +230,10 @@ def test_two_consumers_in_one_group_share_the_partitions(commerce_settings: Sett
 
 
 def read_all(settings: Settings, topic: str, expected: int) -> list[dict[str, object]]:
-    assert settings.kafka_bootstrap_servers
+    assert settings.kafka.bootstrap_servers
     reader = Consumer(
         {
-            "bootstrap.servers": settings.kafka_bootstrap_servers,
+            "bootstrap.servers": settings.kafka.bootstrap_servers,
             "group.id": f"reader-{topic}",
             "auto.offset.reset": "earliest",
         }
@@ -261,11 +261,11 @@ def read_all(settings: Settings, topic: str, expected: int) -> list[dict[str, ob
 
 
 def rewind_kafka_offsets(settings: Settings) -> None:
-    assert settings.kafka_bootstrap_servers
+    assert settings.kafka.bootstrap_servers
     client = Consumer(
         {
-            "bootstrap.servers": settings.kafka_bootstrap_servers,
-            "group.id": settings.commerce_consumer_group,
+            "bootstrap.servers": settings.kafka.bootstrap_servers,
+            "group.id": settings.commerce.consumer_group,
             "enable.auto.commit": False,
         }
     )
@@ -303,6 +303,6 @@ def test_lag_is_reported_per_partition_and_reaches_zero(commerce_settings: Setti
 
 
 def test_a_consumer_without_its_topics_refuses_to_start(commerce_settings: Settings) -> None:
-    settings = commerce_settings.model_copy(update={"commerce_topic_prefix": "nowhere."})
+    settings = commerce_settings.replaced(commerce_topic_prefix="nowhere.")
     with pytest.raises(CommerceSetupError, match=r"lacks the topics nowhere\.order\.status"):
         ConsumerThread(settings).start()

@@ -40,8 +40,8 @@ def own_postgres(tmp_path: Path) -> Iterator[LocalPostgres]:
 def test_postgres_stopped_mid_stream_loses_nothing(
     commerce_settings: Settings, own_postgres: LocalPostgres
 ) -> None:
-    settings = commerce_settings.model_copy(
-        update={"database_url": own_postgres.dsn("context"), "commerce_batch_size": 200}
+    settings = commerce_settings.replaced(
+        database_url=own_postgres.dsn("context"), commerce_batch_size=200
     )
     stream = list(CommerceStreamGenerator(seed=21, customers=100).messages(4_000))
     produce(settings, stream[:1_000])

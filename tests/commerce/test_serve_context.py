@@ -19,14 +19,14 @@ pytestmark = pytest.mark.stack
 def test_serve_consumes_commerce_events_and_serves_the_context(
     commerce_settings: Settings, stack_database: str, tmp_path: Path
 ) -> None:
-    assert commerce_settings.kafka_bootstrap_servers
+    assert commerce_settings.kafka.bootstrap_servers
     server = start_server(
         tmp_path,
         stack_database,
         extra_env={
-            "CASETRAIL_KAFKA_BOOTSTRAP_SERVERS": commerce_settings.kafka_bootstrap_servers,
-            "CASETRAIL_COMMERCE_TOPIC_PREFIX": commerce_settings.commerce_topic_prefix,
-            "CASETRAIL_COMMERCE_CONSUMER_GROUP": commerce_settings.commerce_consumer_group,
+            "CASETRAIL_KAFKA_BOOTSTRAP_SERVERS": commerce_settings.kafka.bootstrap_servers,
+            "CASETRAIL_COMMERCE_TOPIC_PREFIX": commerce_settings.commerce.topic_prefix,
+            "CASETRAIL_COMMERCE_CONSUMER_GROUP": commerce_settings.commerce.consumer_group,
         },
     )
     try:

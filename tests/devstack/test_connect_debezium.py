@@ -82,7 +82,7 @@ def captured_table(stack: Stack, stack_schema: PostgresSchema) -> Iterator[Captu
             {
                 "name": connector,
                 "hostname": "127.0.0.1",
-                "port": stack.settings.stack_postgres_port,
+                "port": stack.settings.stack.postgres_port,
                 "topic_prefix": f"test{suffix}",
                 "tables": f"{stack_schema.name}.tickets",
                 "slot": slot,

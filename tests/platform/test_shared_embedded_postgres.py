@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from casetrail.bootstrap.wiring import embedded_postgres
+from casetrail.bootstrap.event_store import embedded_postgres
 from casetrail.platform.server_process import ServerProcess, start_server
 from tests.fixtures.auth import supervisor_headers
 

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from casetrail.bootstrap.http_app import create_app
 from casetrail.bootstrap.read_side import ReadSide
+from casetrail.bootstrap.roles.api import ApiDependencies, build_api_app
 from casetrail.cases.api.query_deps import ReadOptions
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.cli import main
@@ -33,12 +33,14 @@ ATTACHMENT = "https://files.example/receipt-jane.pdf"
 
 @pytest.fixture
 def api(postgres_desk: SupportDesk, read_side: ReadSide) -> Iterator[TestClient]:
-    app = create_app(
-        postgres_desk,
-        read_model=read_side.read_model,
-        read_options=ReadOptions(max_wait_seconds=10.0),
-        authentication=unlimited(),
-        erasure=erasure_for(postgres_desk, lambda: datetime.now(UTC)),
+    app = build_api_app(
+        ApiDependencies(
+            postgres_desk,
+            read_model=read_side.read_model,
+            read_options=ReadOptions(max_wait_seconds=10.0),
+            authentication=unlimited(),
+            erasure=erasure_for(postgres_desk, lambda: datetime.now(UTC)),
+        )
     )
     with TestClient(app, raise_server_exceptions=False, headers=supervisor_headers()) as client:
         yield client

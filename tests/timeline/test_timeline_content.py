@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from casetrail.bootstrap.projection_catalog import VIEW_CLASSES
+from casetrail.bootstrap.contexts import projection_views
 from casetrail.platform.subscriptions.database import Database
 from casetrail.platform.subscriptions.rebuild import rebuild
 from tests.fixtures.commerce_context import fraud_alert, order, payment, record_context, shipment
@@ -87,7 +87,7 @@ def test_the_timeline_follows_blue_green_rebuilds(timeline_api: TimelineApiFacto
     database = Database(api.database_url)
 
     for _ in range(2):  # the second rebuild drops the first version's tables
-        for projection in VIEW_CLASSES:
+        for projection in projection_views():
             rebuild(
                 projection,
                 app=api.desk,

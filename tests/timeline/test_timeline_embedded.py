@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
-from casetrail.bootstrap.http_app import create_app
 from casetrail.bootstrap.read_side import start_read_side
+from casetrail.bootstrap.roles.api import ApiDependencies, build_api_app
 from casetrail.bootstrap.settings import Settings
 from casetrail.bootstrap.timeline import TimelineSide, invalidate_after_commit
 from casetrail.cases.api.query_deps import MIN_POSITION_HEADER, ReadOptions
@@ -42,13 +42,15 @@ def api(postgres_desk: SupportDesk, database_url: str, settings: Settings) -> It
         after_commit=invalidate_after_commit(side.invalidation),
     )
     side.prepare()
-    app = create_app(
-        postgres_desk,
-        read_model=read_side.read_model,
-        read_options=ReadOptions(max_wait_seconds=10.0),
-        metrics_registry=registry,
-        case_timeline=side.service(read_side.read_model, max_wait_seconds=10.0),
-        authentication=unlimited(),
+    app = build_api_app(
+        ApiDependencies(
+            postgres_desk,
+            read_model=read_side.read_model,
+            read_options=ReadOptions(max_wait_seconds=10.0),
+            metrics_registry=registry,
+            case_timeline=side.service(read_side.read_model, max_wait_seconds=10.0),
+            authentication=unlimited(),
+        )
     )
     try:
         with TestClient(app, raise_server_exceptions=False, headers=supervisor_headers()) as client:

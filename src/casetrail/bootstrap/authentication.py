@@ -10,26 +10,26 @@ from casetrail.platform.http.tokens import TokenPolicy, TokenVerifier
 
 
 def token_policy(settings: Settings) -> TokenPolicy:
-    jwks = settings.jwt_jwks_url
+    jwks = settings.auth.jwks_url
     return TokenPolicy(
-        issuer=settings.jwt_issuer,
-        audience=settings.jwt_audience,
+        issuer=settings.auth.issuer,
+        audience=settings.auth.audience,
         # With a JWKS only the provider's keys count: no shared secret to confuse them with.
-        secret=None if jwks else settings.jwt_secret.get_secret_value(),
+        secret=None if jwks else settings.auth.secret.get_secret_value(),
         jwks_url=jwks,
-        leeway_seconds=settings.jwt_leeway_seconds,
+        leeway_seconds=settings.auth.leeway_seconds,
     )
 
 
 def build_authentication(settings: Settings) -> Authentication:
     limiter: RateLimiter = (
-        RedisRateLimiter(settings.redis_url) if settings.redis_url else MemoryRateLimiter()
+        RedisRateLimiter(settings.redis.url) if settings.redis.url else MemoryRateLimiter()
     )
     return Authentication(
         verifier=TokenVerifier(token_policy(settings)),
         limiter=limiter,
         limits=RateLimits(
-            per_minute=settings.rate_limit_per_minute,
-            per_role={role.upper(): n for role, n in settings.rate_limit_per_role.items()},
+            per_minute=settings.rate_limits.per_minute,
+            per_role={role.upper(): n for role, n in settings.rate_limits.per_role.items()},
         ),
     )

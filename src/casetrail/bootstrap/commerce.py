@@ -46,11 +46,11 @@ def tune_garbage_collector_for_batches() -> None:
 
 
 def topic_map(settings: Settings) -> TopicMap:
-    return TopicMap(prefix=settings.commerce_topic_prefix)
+    return TopicMap(prefix=settings.commerce.topic_prefix)
 
 
 def backoff(settings: Settings) -> Backoff:
-    return Backoff(maximum=settings.commerce_retry_max_seconds)
+    return Backoff(maximum=settings.commerce.retry_max_seconds)
 
 
 def check_topics(bootstrap_servers: str, topics: TopicMap, timeout: float = 15.0) -> None:
@@ -95,30 +95,30 @@ def build_consumer(
 ) -> CommerceRuntime:
     """``timeline`` is told what each batch changed (default: the shared Redis cache's
     invalidation when Redis is configured, so cached timelines show new context at once)."""
-    if not settings.kafka_bootstrap_servers:
+    if not settings.kafka.bootstrap_servers:
         raise CommerceSetupError(
             'CASETRAIL_KAFKA_BOOTSTRAP_SERVERS is not set (`eval "$(casetrail stack env)"`'
             " points casetrail at the local stack)"
         )
     topics = topic_map(settings)
-    check_topics(settings.kafka_bootstrap_servers, topics)
+    check_topics(settings.kafka.bootstrap_servers, topics)
     store = PostgresContextStore(database_url)
     _migrate_waiting(store, settings, stop)
-    dead_letters = KafkaDeadLetterSink(settings.kafka_bootstrap_servers)
+    dead_letters = KafkaDeadLetterSink(settings.kafka.bootstrap_servers)
     if timeline is None:
         timeline = redis_invalidation(settings, database_url)
     consumer = CommerceConsumer(
         ConsumerOptions(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            group=group or settings.commerce_consumer_group,
+            bootstrap_servers=settings.kafka.bootstrap_servers,
+            group=group or settings.commerce.consumer_group,
             topics=topics,
-            batch_size=settings.commerce_batch_size,
-            batch_wait_seconds=settings.commerce_batch_wait_seconds,
+            batch_size=settings.commerce.batch_size,
+            batch_wait_seconds=settings.commerce.batch_wait_seconds,
             extra=tuple((kafka_config or {}).items()),
         ),
         store=store,
         dead_letters=dead_letters,
-        limit=DeadLetterLimit(settings.commerce_dlq_limit, settings.commerce_dlq_window_seconds),
+        limit=DeadLetterLimit(settings.commerce.dlq_limit, settings.commerce.dlq_window_seconds),
         metrics=ConsumerMetrics(registry) if registry is not None else None,
         stop=stop,
         backoff=backoff(settings),
@@ -154,41 +154,3 @@ def open_customer_context(database_url: str) -> PostgresCustomerContext:
     reader = PostgresCustomerContext(database_url)
     reader.open()
     return reader
-
-
-class CommerceWorker:
-    """The consumer on a thread of ``casetrail serve``; a halt is logged and shown on
-    /readyz, never retried behind the operator's back (a DLQ limit needs a decision)."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        database_url: str,
-        registry: CollectorRegistry,
-        timeline: TimelineInvalidation | None = None,
-    ):
-        self.settings = settings
-        self.database_url = database_url
-        self.registry = registry
-        self.timeline = timeline
-        self.failure: str | None = None
-
-    def run(self, stop: threading.Event) -> None:
-        try:
-            running = build_consumer(
-                self.settings,
-                self.database_url,
-                registry=self.registry,
-                stop=stop,
-                timeline=self.timeline,
-            )
-            try:
-                running.consumer.run()
-            finally:
-                running.close()
-        except Exception as error:
-            self.failure = str(error).splitlines()[0] if str(error) else type(error).__name__
-            logger.critical("commerce consumer halted: %s", self.failure)
-
-    def readiness(self) -> str | None:
-        return f"commerce consumer halted: {self.failure}" if self.failure else None

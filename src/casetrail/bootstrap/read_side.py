@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from eventsourcing.application import Application
 from prometheus_client import CollectorRegistry
 
-from casetrail.bootstrap.projection_catalog import VIEW_CLASSES
+from casetrail.bootstrap.contexts import register_projections
 from casetrail.bootstrap.settings import Settings
 from casetrail.cases.projections.read_model import PostgresReadModel
 from casetrail.platform.subscriptions.database import Database
@@ -42,13 +43,17 @@ class ReadSide:
         self.read_model.close()
 
 
-def prepare_read_models(app: Application[Any], database: Database) -> None:
+def prepare_read_models(
+    app: Application[Any], database: Database, projections: Sequence[str] | None = None
+) -> None:
     """Create each projection's registry entry and first version if they do not exist, so
-    that queries find their views even before a runner has started."""
+    that queries find their views even before a runner has started (default: the
+    projections of every context)."""
+    names = list(register_projections()) if projections is None else projections
     datastore = database.datastore(pool_size=1)
     try:
         with database.connect() as conn:
-            for projection in VIEW_CLASSES:
+            for projection in names:
                 active_version(conn, datastore, projection, app.name)
     finally:
         datastore.close()
@@ -63,9 +68,12 @@ def build_supervisor(
     board: PositionBoard | None = None,
     after_commit: AfterCommit | None = None,
     backoff: Backoff | None = None,
+    projections: Sequence[str] | None = None,
 ) -> ProjectionSupervisor:
+    """One runner per projection (default: those of every context), in this process."""
+    names = list(register_projections()) if projections is None else projections
     wakeups = LogWakeups(database.connect, channel=f"{app.name}_events".lower())
-    options = RunnerOptions(batch_size=settings.projection_batch_size)
+    options = RunnerOptions(batch_size=settings.projections.batch_size)
     workers = [
         ProjectionWorker(
             projection,
@@ -78,7 +86,7 @@ def build_supervisor(
             options=options,
             after_commit=after_commit,
         )
-        for projection in VIEW_CLASSES
+        for projection in names
     ]
     return ProjectionSupervisor(
         workers, metrics=metrics, wakeups=wakeups, backoff=backoff or Backoff()
@@ -93,9 +101,13 @@ def start_read_side(
     *,
     run_projections: bool,
     after_commit: AfterCommit | None = None,
+    projections: Sequence[str] | None = None,
 ) -> ReadSide:
-    database = Database(database_url, pool_size=max(2, settings.database_pool_size // 2))
-    prepare_read_models(app, database)
+    """The read models of ``projections`` (default: every context's) for queries, with their
+    runners in this process when ``run_projections`` (tests and tools; ``casetrail serve``
+    runs them as its projector role)."""
+    database = Database(database_url, pool_size=max(2, settings.database.pool_size // 2))
+    prepare_read_models(app, database, projections)
     board = PositionBoard()
     status = CachedStatus(StatusReader(app, database.connect))
     registry.register(ProjectionLagCollector(status))
@@ -108,6 +120,7 @@ def start_read_side(
             metrics=ProjectionMetrics(registry),
             board=board,
             after_commit=after_commit,
+            projections=projections,
         )
         supervisor.start()
     read_model = PostgresReadModel(database.datastore(), board)

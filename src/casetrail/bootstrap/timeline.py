@@ -45,9 +45,9 @@ def invalidate_after_commit(invalidation: TimelineInvalidation) -> AfterCommit:
 def redis_invalidation(settings: Settings, database_url: str) -> CacheInvalidation | None:
     """For processes that only commit (projection runners, consumers): the shared cache's
     invalidation, or None when there is no shared cache to tell."""
-    if not settings.redis_url:
+    if not settings.redis.url:
         return None
-    generations = RedisGenerations(settings.redis_url)
+    generations = RedisGenerations(settings.redis.url)
     return CacheInvalidation(generations.bump, database_url, errors=REDIS_ERRORS)
 
 
@@ -58,29 +58,29 @@ class TimelineSide:
         self.metrics = TimelineMetrics(registry)
         self.cache: RedisAnswerCache | MemoryAnswerCache
         self._answers: RedisGenerations | MemoryAnswerCache
-        if settings.redis_url:
+        if settings.redis.url:
             self.cache = RedisAnswerCache(
-                settings.redis_url, ttl_seconds=settings.timeline_cache_ttl_seconds
+                settings.redis.url, ttl_seconds=settings.timeline.cache_ttl_seconds
             )
-            generations = RedisGenerations(settings.redis_url)
+            generations = RedisGenerations(settings.redis.url)
             self.invalidation = CacheInvalidation(
                 generations.bump, database_url, errors=REDIS_ERRORS
             )
             self._answers = generations
         else:
-            self.cache = MemoryAnswerCache(ttl_seconds=settings.timeline_cache_ttl_seconds)
+            self.cache = MemoryAnswerCache(ttl_seconds=settings.timeline.cache_ttl_seconds)
             self.invalidation = CacheInvalidation(self.cache.bump, database_url, errors=())
             self._answers = self.cache
         self.postgres = PostgresTimelineReader(
-            database_url, pool_size=settings.timeline_postgres_pool_size
+            database_url, pool_size=settings.timeline.postgres_pool_size
         )
         self.trino = (
             TrinoTimelineReader(
-                settings.trino_url,
-                schema=settings.timeline_trino_schema,
-                timeout_seconds=settings.timeline_trino_timeout_seconds,
+                settings.trino.url,
+                schema=settings.timeline.trino_schema,
+                timeout_seconds=settings.timeline.trino_timeout_seconds,
             )
-            if settings.trino_url
+            if settings.trino.url
             else None
         )
         self._services: list[CaseTimelineService] = []
@@ -96,9 +96,9 @@ class TimelineSide:
             self.trino,
             self.postgres,
             metrics=self.metrics,
-            timeout_seconds=self.settings.timeline_trino_timeout_seconds,
-            retry_after_seconds=self.settings.timeline_trino_retry_seconds,
-            preferred_threads=self.settings.timeline_trino_threads,
+            timeout_seconds=self.settings.timeline.trino_timeout_seconds,
+            retry_after_seconds=self.settings.timeline.trino_retry_seconds,
+            preferred_threads=self.settings.timeline.trino_threads,
         )
         service = CaseTimelineService(
             read_model, timeline, self.cache, self.metrics, max_wait_seconds=max_wait_seconds
@@ -118,7 +118,7 @@ class TimelineSide:
                 "timeline cache: cannot delete an erased customer's answers (%s); they expire"
                 " within %d s",
                 error,
-                self.settings.timeline_cache_ttl_seconds,
+                self.settings.timeline.cache_ttl_seconds,
             )
 
     def benchmark_read(self) -> RawRead | None:

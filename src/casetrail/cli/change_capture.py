@@ -15,13 +15,13 @@ from casetrail.cases.outbound.change_capture import (
 
 def _target() -> CaptureTarget:
     settings = Settings()
-    if settings.database_url is None or not settings.kafka_connect_url:
+    if settings.database_url is None or not settings.kafka.connect_url:
         raise click.ClickException(
             "set CASETRAIL_DATABASE_URL and CASETRAIL_KAFKA_CONNECT_URL"
             ' (`eval "$(casetrail stack env)"` points them at the local stack)'
         )
     return CaptureTarget(
-        database_url=str(settings.database_url), connect_url=settings.kafka_connect_url
+        database_url=str(settings.database_url), connect_url=settings.kafka.connect_url
     )
 
 

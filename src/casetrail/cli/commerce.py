@@ -54,7 +54,7 @@ def ingest(file: Path) -> None:
                         file,
                         store,
                         topics=topic_map(settings),
-                        batch_size=settings.commerce_batch_size,
+                        batch_size=settings.commerce.batch_size,
                         progress=advance,
                     )
             finally:
@@ -117,14 +117,14 @@ def generate_commerce(
     messages = generator.messages(count)
     if kafka:
         settings = Settings()
-        if not settings.kafka_bootstrap_servers:
+        if not settings.kafka.bootstrap_servers:
             raise click.ClickException("CASETRAIL_KAFKA_BOOTSTRAP_SERVERS is not set")
         topics = topic_map(settings)
         try:
-            check_topics(settings.kafka_bootstrap_servers, topics)
+            check_topics(settings.kafka.bootstrap_servers, topics)
             with click.progressbar(length=count, label="producing", file=sys.stderr) as bar:
                 produce_generated(
-                    settings.kafka_bootstrap_servers, messages, topics, progress=bar.update
+                    settings.kafka.bootstrap_servers, messages, topics, progress=bar.update
                 )
         except CommerceSetupError as error:
             raise click.ClickException(str(error)) from None

@@ -48,7 +48,7 @@ def consume(group: str | None) -> None:
         signum: signal.signal(signum, request_stop) for signum in (signal.SIGTERM, signal.SIGINT)
     }
     try:
-        totals = _consume(settings, group or settings.commerce_consumer_group, stop)
+        totals = _consume(settings, group or settings.commerce.consumer_group, stop)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -62,8 +62,10 @@ def consume(group: str | None) -> None:
 
 def _consume(settings: Settings, group: str, stop: threading.Event) -> ConsumerTotals:
     registry = CollectorRegistry()
-    if settings.commerce_metrics_port is not None:
-        start_http_server(settings.commerce_metrics_port, addr=settings.host, registry=registry)
+    if settings.commerce.metrics_port is not None:
+        start_http_server(
+            settings.commerce.metrics_port, addr=settings.http.host, registry=registry
+        )
     try:
         with commerce_database(settings) as database_url:
             running = build_consumer(

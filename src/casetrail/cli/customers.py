@@ -6,8 +6,8 @@ import getpass
 
 import click
 
-from casetrail.bootstrap.wiring import utc_now
-from casetrail.cli.projections import _attached, _settings
+from casetrail.bootstrap.event_store import utc_now
+from casetrail.cli.projections import attached
 from casetrail.kernel.actor import Actor
 from casetrail.privacy.erasure import erasure_for
 from casetrail.privacy.erasure_command import EraseCustomer
@@ -32,8 +32,8 @@ def erase(customer_id: str, reason: str, requested_by: str | None) -> None:
     if not customer_id.strip() or len(customer_id) > 128:
         raise click.ClickException("CUSTOMER_ID must be 1 to 128 characters")
     actor = Actor(subject=requested_by or getpass.getuser(), role="OPERATOR")
-    with _attached(_settings(run_workers=False)) as running:
-        erasure = erasure_for(running.desk, utc_now, timeline=running.timeline)
+    with attached() as session:
+        erasure = erasure_for(session.core.desk, utc_now, timeline=session.timeline)
         if erasure is None:
             raise click.ClickException("this event store keeps no customer keys")
         receipt = erasure.erase(EraseCustomer(customer_id, reason), actor)

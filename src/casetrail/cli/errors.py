@@ -14,12 +14,12 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
+from casetrail.bootstrap.event_store import StartupError
 from casetrail.bootstrap.settings import Settings
-from casetrail.bootstrap.wiring import StartupError
+from casetrail.bootstrap.settings_sources import variable_of
 from casetrail.platform.embedded_postgres import LocalPostgresError
 from casetrail.platform.http.listener import CannotListen
 
-ENV_PREFIX = "CASETRAIL_"
 # Values never repeated in a message: URLs may carry passwords.
 SECRET_FIELDS = ("secret", "password", "url")
 
@@ -27,12 +27,15 @@ SECRET_FIELDS = ("secret", "password", "url")
 def invalid_settings(error: ValidationError, options: Mapping[str, str] | None = None) -> str:
     """``CASETRAIL_PORT: Input should be ... (got 'abc')``, one per problem, on one line.
 
-    ``options`` names the command-line option that set a field (``{"port": "--port"}``)."""
+    ``options`` names the command-line option that set a variable (``{"port": "--port"}``,
+    by the variable's name without its prefix)."""
     problems = []
     for problem in error.errors():
-        field = str(problem["loc"][0]) if problem["loc"] else ""
+        location = problem["loc"]
+        variable = variable_of(Settings, location) if location else ""
+        field = variable.removeprefix("CASETRAIL_").lower()
         if field:
-            name = (options or {}).get(field) or ENV_PREFIX + field.upper()
+            name = (options or {}).get(field) or variable
             shown = _scalar(problem["input"]) and not any(
                 secret in field for secret in SECRET_FIELDS
             )

@@ -11,6 +11,7 @@ from casetrail.cli.customers import customers
 from casetrail.cli.errors import OneLineErrors
 from casetrail.cli.projections import project, projections
 from casetrail.cli.relay import relay
+from casetrail.cli.scheduler import scheduler
 from casetrail.cli.serve import serve
 from casetrail.cli.stack import stack
 from casetrail.cli.token import token
@@ -27,6 +28,7 @@ main.add_command(relay)
 main.add_command(change_capture)
 main.add_command(asyncapi)
 main.add_command(project)
+main.add_command(scheduler)
 main.add_command(projections)
 main.add_command(stack)
 main.add_command(consume)

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import logging
 import math
-import signal
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import FrameType
 
 import click
 import psycopg
 from eventsourcing.persistence import PersistenceError
 from prometheus_client import start_http_server
-from pydantic import ValidationError
 
-from casetrail.bootstrap.projection_catalog import VIEW_CLASSES
-from casetrail.bootstrap.read_side import ReadSide
-from casetrail.bootstrap.settings import Settings
-from casetrail.bootstrap.wiring import Runtime, runtime
+from casetrail.bootstrap.alone import projector_alone
+from casetrail.bootstrap.contexts import projection_views
+from casetrail.bootstrap.operator import OperatorSession, operator_session
+from casetrail.bootstrap.roles.base import running
+from casetrail.cli.errors import load_settings
+from casetrail.cli.logs import log_to_stderr
+from casetrail.cli.signals import stop_requested
 from casetrail.platform.embedded_postgres import LocalPostgresError
 from casetrail.platform.subscriptions.blocked import (
     BlockedEvent,
@@ -31,29 +29,26 @@ from casetrail.platform.subscriptions.parking import ParkingRecord, parking_reco
 from casetrail.platform.subscriptions.rebuild import RebuildProgress, RebuildRefused, rebuild
 from casetrail.platform.subscriptions.status import ProjectionStatus
 
-
-def _settings(**overrides: bool) -> Settings:
-    try:
-        return Settings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
-            for problem in error.errors()
-        )
-        raise click.ClickException(f"invalid CASETRAIL_* settings: {problems}") from None
+PROJECTIONS = sorted(projection_views())
 
 
 @contextmanager
-def _attached(settings: Settings) -> Iterator[Runtime]:
-    """The runtime, with its failures as one-line messages instead of tracebacks."""
+def database_errors_in_one_line() -> Iterator[None]:
     try:
-        with runtime(settings) as running:
-            yield running
+        yield
     except LocalPostgresError as error:
         raise click.ClickException(str(error).splitlines()[0]) from None
     except (psycopg.Error, PersistenceError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
         raise click.ClickException(f"PostgreSQL: {first_line}") from None
+
+
+@contextmanager
+def attached() -> Iterator[OperatorSession]:
+    """The operator's session on the event store, its failures as one-line messages."""
+    settings = load_settings()
+    with database_errors_in_one_line(), operator_session(settings) as session:
+        yield session
 
 
 @click.command()
@@ -62,25 +57,23 @@ def _attached(settings: Settings) -> Iterator[Runtime]:
 )
 def project(metrics_port: int | None) -> None:
     """Run the projection runners alone (to scale them apart from the API)."""
-    settings = _settings(run_workers=True)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    signal.signal(signal.SIGTERM, _exit_quietly)
+    settings = load_settings()
+    log_to_stderr()
     try:
-        with _attached(settings) as running:
-            assert running.read_side is not None
-            assert running.read_side.supervisor is not None
+        with (
+            stop_requested() as stop,
+            database_errors_in_one_line(),
+            projector_alone(settings) as (core, projector),
+        ):
             if metrics_port is not None:
-                start_http_server(metrics_port, registry=running.metrics_registry)
+                start_http_server(metrics_port, registry=core.registry)
             click.echo(
-                f"casetrail: projecting {', '.join(VIEW_CLASSES)} (one runner each is active "
-                "across processes; Ctrl-C stops)",
+                f"casetrail: projecting {', '.join(projector.projections)} (one runner each is"
+                " active across processes; Ctrl-C stops)",
                 err=True,
             )
-            running.read_side.supervisor.wait()
-    except KeyboardInterrupt:
-        pass
+            with running([projector]):
+                stop.wait()
     finally:
         click.echo("casetrail: projections stopped", err=True)
 
@@ -94,17 +87,16 @@ def projections() -> None:
 def status() -> None:
     """Position, lag and runner of each projection; the event any of them is blocked at;
     the events parked so far."""
-    with _attached(_settings(run_workers=False)) as running:
-        assert running.read_side is not None
-        statuses = running.read_side.status.read()
+    with attached() as session:
+        statuses = session.status.read()
         blocked = [
             found
             for item in statuses
             if item.lag_events
             and item.version
-            and (found := _blocked(running, running.read_side, item.projection)) is not None
+            and (found := _blocked(session, item.projection)) is not None
         ]
-        with running.read_side.database.connect() as conn:
+        with session.read_database.connect() as conn:
             parked = parking_records(conn)
     header = ("projection", "version", "position", "head", "behind", "lag", "runner", "building")
     rows = [header, *(_status_row(item) for item in statuses)]
@@ -121,12 +113,12 @@ def status() -> None:
             click.echo(_parked_lines(record))
 
 
-def _blocked(running: Runtime, read_side: ReadSide, projection: str) -> BlockedEvent | None:
+def _blocked(session: OperatorSession, projection: str) -> BlockedEvent | None:
     return blocked_event(
         projection,
-        app=running.desk,
-        datastore=read_side.database.datastore(pool_size=1),
-        connect=read_side.database.connect,
+        app=session.core.desk,
+        datastore=session.read_database.datastore(pool_size=1),
+        connect=session.read_database.connect,
     )
 
 
@@ -182,13 +174,12 @@ def _duration(seconds: float) -> str:
 
 
 @projections.command(name="rebuild")
-@click.argument("name", type=click.Choice(sorted(VIEW_CLASSES)))
+@click.argument("name", type=click.Choice(PROJECTIONS))
 @click.option("--batch-size", default=5_000, show_default=True, help="Events per transaction.")
 def rebuild_command(name: str, batch_size: int) -> None:
     """Replay the log into a new version of NAME while the active one serves, then switch."""
-    with _attached(_settings(run_workers=False)) as running:
-        assert running.read_side is not None
-        with running.read_side.database.connect() as conn:
+    with attached() as session:
+        with session.read_database.connect() as conn:
             parked = len(parking_records(conn, [name]))
         passed_over = f"; {parked} parked event(s) passed over" if parked else ""
         click.echo(
@@ -199,9 +190,9 @@ def rebuild_command(name: str, batch_size: int) -> None:
         try:
             result = rebuild(
                 name,
-                app=running.desk,
-                datastore=running.read_side.database.datastore(pool_size=1),
-                connect=running.read_side.database.connect,
+                app=session.core.desk,
+                datastore=session.read_database.datastore(pool_size=1),
+                connect=session.read_database.connect,
                 batch_size=batch_size,
                 report=RebuildProgressPrinter(name),
             )
@@ -220,7 +211,7 @@ def rebuild_command(name: str, batch_size: int) -> None:
 
 
 @projections.command(name="park")
-@click.argument("name", type=click.Choice(sorted(VIEW_CLASSES)))
+@click.argument("name", type=click.Choice(PROJECTIONS))
 @click.argument("notification_id", type=click.IntRange(min=1))
 @click.option("--reason", required=True, help="Why the event is parked (kept for the audit).")
 @click.option("--by", "parked_by", required=True, help="Who parks it (kept for the audit).")
@@ -230,16 +221,15 @@ def park_command(name: str, notification_id: int, reason: str, parked_by: str) -
     Only that projection passes over only that event, now and in every rebuild; the event
     stays in the event store. Who, when, why and the error are recorded in
     projection_parked_events and listed by `casetrail projections status`."""
-    with _attached(_settings(run_workers=False)) as running:
-        assert running.read_side is not None
-        database = running.read_side.database
+    with attached() as session:
+        database = session.read_database
         try:
             record, new = park(
                 name,
                 notification_id,
                 reason=reason,
                 parked_by=parked_by,
-                app=running.desk,
+                app=session.core.desk,
                 datastore=database.datastore(pool_size=1),
                 connect=database.connect,
             )
@@ -267,7 +257,3 @@ class RebuildProgressPrinter:
             f"{progress.head}{share}, {progress.events} events, {progress.rate:,.0f} events/s",
             err=True,
         )
-
-
-def _exit_quietly(_signum: int, _frame: FrameType | None) -> None:
-    sys.exit(0)

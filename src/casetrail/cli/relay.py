@@ -1,16 +1,15 @@
+"""``casetrail relay``: the relay role alone."""
+
 from __future__ import annotations
 
-import logging
-import signal
-import threading
-from types import FrameType
-
 import click
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import start_http_server
 
-from casetrail.bootstrap.wiring import runtime
-from casetrail.cases.outbound.relay import CaseEventRelay
+from casetrail.bootstrap.alone import relay_alone
+from casetrail.bootstrap.roles.base import running
 from casetrail.cli.errors import load_settings
+from casetrail.cli.logs import log_to_stderr
+from casetrail.cli.signals import stop_requested
 
 
 @click.command()
@@ -20,25 +19,17 @@ def relay(metrics_port: int | None) -> None:
 
     Runs the relay only: no projections, no commerce consumer (``casetrail project`` and
     ``casetrail consume`` run those)."""
-    settings = load_settings(run_workers=False)
-    if not settings.kafka_bootstrap_servers:
+    settings = load_settings()
+    if not settings.kafka.bootstrap_servers:
         raise click.ClickException("set CASETRAIL_KAFKA_BOOTSTRAP_SERVERS to relay case events")
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    stop = threading.Event()
-
-    def request_stop(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    registry = CollectorRegistry()
-    if metrics_port is not None:
-        start_http_server(metrics_port, addr="127.0.0.1", registry=registry)
-    with runtime(settings) as running:
+    log_to_stderr()
+    with stop_requested() as stop, relay_alone(settings) as (core, role):
+        if metrics_port is not None:
+            start_http_server(metrics_port, addr="127.0.0.1", registry=core.registry)
         click.echo("casetrail: relaying case events to Kafka")
-        CaseEventRelay(
-            running.desk, running.database_url, settings.kafka_bootstrap_servers, registry
-        ).run(stop)
+        with running([role]):
+            while not stop.wait(0.5) and role.failure is None and role.running:
+                pass
+    if role.failure is not None:
+        raise click.ClickException(f"relay halted: {role.failure}")
     click.echo("casetrail: relay stopped")

@@ -112,7 +112,7 @@ class Stack:
         if engine.name in started.seconds_to_ready:
             return
         since = launched_at.get(engine.name, time.monotonic())
-        remaining = self.settings.stack_start_timeout - (time.monotonic() - since)
+        remaining = self.settings.stack.start_timeout - (time.monotonic() - since)
         engine.wait_ready(max(remaining, 1.0))
         engine.provision()
         started.seconds_to_ready[engine.name] = time.monotonic() - since

@@ -58,7 +58,7 @@ def stack(stack_settings: Settings, pytestconfig: pytest.Config) -> Iterator[Sta
     started = local.up()
     _remove_leftovers_of_interrupted_runs(local)
     yield local
-    if started.launched and not stack_settings.stack_keep_running:
+    if started.launched and not stack_settings.stack.keep_running:
         local.down(only=started.launched)
 
 

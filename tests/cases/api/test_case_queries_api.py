@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from casetrail.bootstrap.http_app import create_app
 from casetrail.bootstrap.read_side import ReadSide
+from casetrail.bootstrap.roles.api import ApiDependencies, build_api_app
 from casetrail.cases.api.query_deps import MIN_POSITION_HEADER, STALE_HEADER, ReadOptions
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.platform.http.principals import Role
@@ -328,10 +328,12 @@ def test_a_query_reads_the_writes_whose_position_it_sends(projected_api: TestCli
 def test_a_position_not_reached_in_time_answers_stale(
     postgres_desk: SupportDesk, read_side: ReadSide
 ) -> None:
-    app = create_app(
-        postgres_desk,
-        read_model=read_side.read_model,
-        read_options=ReadOptions(max_wait_seconds=0.1),
+    app = build_api_app(
+        ApiDependencies(
+            postgres_desk,
+            read_model=read_side.read_model,
+            read_options=ReadOptions(max_wait_seconds=0.1),
+        )
     )
     with TestClient(app, headers=supervisor_headers()) as api:
         response = api.get("/support/cases", headers={MIN_POSITION_HEADER: str(10**12)})

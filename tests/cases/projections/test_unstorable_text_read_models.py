@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from eventsourcing.persistence import Mapper, StoredEvent
 
-from casetrail.bootstrap.projection_catalog import VIEW_CLASSES
+from casetrail.bootstrap.contexts import projection_views
 from casetrail.bootstrap.read_side import ReadSide
 from casetrail.bootstrap.readiness import projections_check
 from casetrail.cases.domain.conversation import Conversation
@@ -80,7 +80,7 @@ def head(database_url: str) -> int:
 
 def assert_every_read_model_current(read_side: ReadSide, database_url: str) -> None:
     position = head(database_url)
-    assert read_side.read_model.wait_for(position, list(VIEW_CLASSES), timeout=20), (
+    assert read_side.read_model.wait_for(position, list(projection_views()), timeout=20), (
         f"read models stopped at {read_side.read_model.positions()}, the log is at {position}"
     )
     for status in read_side.status.read():

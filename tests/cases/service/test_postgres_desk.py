@@ -9,8 +9,8 @@ from uuid import UUID
 import psycopg
 import pytest
 
+from casetrail.bootstrap.event_store import build_postgres_desk
 from casetrail.bootstrap.settings import Settings
-from casetrail.bootstrap.wiring import build_postgres_desk
 from casetrail.cases.domain.values import AuthorType, CaseStatus, Priority
 from casetrail.cases.service.commands import (
     ChangePriority,

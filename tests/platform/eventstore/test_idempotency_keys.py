@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from casetrail.bootstrap.wiring import build_memory_desk
+from casetrail.bootstrap.event_store import build_memory_desk
 from casetrail.cases.service.commands import CommandContext, OpenCase
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.kernel.actor import Actor

@@ -14,7 +14,7 @@ import pytest
 import redis
 import uvicorn
 
-from casetrail.bootstrap.http_app import create_app
+from casetrail.bootstrap.roles.api import ApiDependencies, build_api_app
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.devstack.stack import Stack
 from casetrail.platform.embedded_postgres import free_port
@@ -39,7 +39,10 @@ def serve(desk: SupportDesk, limiter: RateLimiter) -> Iterator[str]:
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(desk, authentication=auth), host="127.0.0.1", port=port, log_level="warning"
+            build_api_app(ApiDependencies(desk, authentication=auth)),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

@@ -19,9 +19,9 @@ import pytest
 from eventsourcing.projection import ProjectionRunner
 from prometheus_client import CollectorRegistry
 
+from casetrail.bootstrap.event_store import postgres_env
 from casetrail.bootstrap.read_side import ReadSide, prepare_read_models
 from casetrail.bootstrap.settings import Settings
-from casetrail.bootstrap.wiring import postgres_env
 from casetrail.cases.projections.rows import CASE_COLUMNS, MESSAGE_COLUMNS
 from casetrail.cases.queries import CASE_LIST, CASE_MESSAGES, CaseQuery
 from casetrail.cases.service.commands import CommandContext, OpenCase

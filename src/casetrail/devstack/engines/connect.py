@@ -36,19 +36,19 @@ class ConnectEngine(ProcessEngine):
 
     @property
     def kafka_jars(self) -> MavenArtifacts:
-        return kafka_artifacts(self.settings.stack_cache_dir)
+        return kafka_artifacts(self.settings.stack.cache_dir)
 
     @property
     def debezium(self) -> MavenArtifacts:
-        return debezium_artifacts(self.settings.stack_cache_dir)
+        return debezium_artifacts(self.settings.stack.cache_dir)
 
     @property
     def ports(self) -> tuple[int, ...]:
-        return (self.settings.stack_connect_port,)
+        return (self.settings.stack.connect_port,)
 
     @property
     def address(self) -> str:
-        return f"{LOOPBACK}:{self.settings.stack_connect_port}"
+        return f"{LOOPBACK}:{self.settings.stack.connect_port}"
 
     @property
     def url(self) -> str:
@@ -63,23 +63,23 @@ class ConnectEngine(ProcessEngine):
             for artifacts in (self.kafka_jars, self.debezium)
             if not artifacts.is_resolved()
         ]
-        java = java_problem(self.settings.stack_java)
+        java = java_problem(self.settings.stack.java)
         if java:
             problems.append(java)
         return "; ".join(problems) or None
 
     def install(self) -> None:
-        system_java(self.settings.stack_java)
+        system_java(self.settings.stack.java)
         self.kafka_jars.resolve(self.report)
         self.debezium.resolve(self.report)
 
     def command(self) -> list[str]:
-        java = system_java(self.settings.stack_java)
+        java = system_java(self.settings.stack.java)
         config = render_to(
             "connect/connect-distributed.properties",
             {
-                "kafka_port": self.settings.stack_kafka_port,
-                "port": self.settings.stack_connect_port,
+                "kafka_port": self.settings.stack.kafka_port,
+                "port": self.settings.stack.connect_port,
                 "group_id": GROUP_ID,
                 "config_topic": CONFIG_TOPIC,
                 "offset_topic": OFFSET_TOPIC,
@@ -91,7 +91,7 @@ class ConnectEngine(ProcessEngine):
         log_config = render_to("kafka/log4j2.properties", {}, self.home / "log4j2.properties")
         return [
             str(java),
-            *kafka_jvm_options(self.settings.stack_connect_heap, log_config),
+            *kafka_jvm_options(self.settings.stack.connect_heap, log_config),
             "-cp",
             f"{self.kafka_jars.directory}/*",
             "org.apache.kafka.connect.cli.ConnectDistributed",

@@ -56,15 +56,15 @@ class KafkaEngine(ProcessEngine):
 
     @property
     def artifacts(self) -> MavenArtifacts:
-        return kafka_artifacts(self.settings.stack_cache_dir)
+        return kafka_artifacts(self.settings.stack.cache_dir)
 
     @property
     def ports(self) -> tuple[int, ...]:
-        return (self.settings.stack_kafka_port, self.settings.stack_kafka_controller_port)
+        return (self.settings.stack.kafka_port, self.settings.stack.kafka_controller_port)
 
     @property
     def address(self) -> str:
-        return f"{LOOPBACK}:{self.settings.stack_kafka_port}"
+        return f"{LOOPBACK}:{self.settings.stack.kafka_port}"
 
     @property
     def bootstrap_servers(self) -> str:
@@ -77,24 +77,24 @@ class KafkaEngine(ProcessEngine):
         problems = []
         if not self.artifacts.is_resolved():
             problems.append(f"Kafka jars not downloaded yet ({self.artifacts.how_to_get()})")
-        java = java_problem(self.settings.stack_java)
+        java = java_problem(self.settings.stack.java)
         if java:
             problems.append(java)
         return "; ".join(problems) or None
 
     def install(self) -> None:
-        system_java(self.settings.stack_java)
+        system_java(self.settings.stack.java)
         self.artifacts.resolve(self.report)
 
     def command(self) -> list[str]:
-        java = system_java(self.settings.stack_java)
+        java = system_java(self.settings.stack.java)
         libs = self.artifacts.directory
         data_dir = self.home / "data"
         config = render_to(
             "kafka/server.properties",
             {
-                "port": self.settings.stack_kafka_port,
-                "controller_port": self.settings.stack_kafka_controller_port,
+                "port": self.settings.stack.kafka_port,
+                "controller_port": self.settings.stack.kafka_controller_port,
                 "data_dir": data_dir,
             },
             self.home / "server.properties",
@@ -106,7 +106,7 @@ class KafkaEngine(ProcessEngine):
             self._format_storage(java, classpath, config, log_config)
         return [
             str(java),
-            *kafka_jvm_options(self.settings.stack_kafka_heap, log_config),
+            *kafka_jvm_options(self.settings.stack.kafka_heap, log_config),
             "-cp",
             classpath,
             "kafka.Kafka",

@@ -36,18 +36,18 @@ class PostgresEngine(Engine):
     def server(self) -> LocalPostgres:
         return LocalPostgres(
             data_dir=self.home / "data",
-            port=self.settings.stack_postgres_port,
+            port=self.settings.stack.postgres_port,
             host=LOOPBACK,
             server_settings=SERVER_SETTINGS,
         )
 
     @property
     def ports(self) -> tuple[int, ...]:
-        return (self.settings.stack_postgres_port,)
+        return (self.settings.stack.postgres_port,)
 
     @property
     def address(self) -> str:
-        return f"{LOOPBACK}:{self.settings.stack_postgres_port}"
+        return f"{LOOPBACK}:{self.settings.stack.postgres_port}"
 
     @property
     def log_file(self) -> Path:
@@ -80,7 +80,7 @@ class PostgresEngine(Engine):
     def launch(self) -> None:
         self.home.mkdir(parents=True, exist_ok=True)
         try:
-            self.server.start(timeout=self.settings.stack_start_timeout)
+            self.server.start(timeout=self.settings.stack.start_timeout)
         except LocalPostgresError as error:
             raise StackError(str(error)) from None
 

@@ -25,11 +25,11 @@ class RedisEngine(ProcessEngine):
 
     @property
     def ports(self) -> tuple[int, ...]:
-        return (self.settings.stack_redis_port,)
+        return (self.settings.stack.redis_port,)
 
     @property
     def address(self) -> str:
-        return f"{LOOPBACK}:{self.settings.stack_redis_port}"
+        return f"{LOOPBACK}:{self.settings.stack.redis_port}"
 
     @property
     def url(self) -> str:
@@ -90,7 +90,7 @@ class RedisEngine(ProcessEngine):
         data_dir.mkdir(parents=True, exist_ok=True)
         config = render_to(
             "redis/redis.conf",
-            {"port": self.settings.stack_redis_port, "data_dir": data_dir},
+            {"port": self.settings.stack.redis_port, "data_dir": data_dir},
             self.home / "redis.conf",
         )
         return [server, str(config)]
@@ -98,7 +98,7 @@ class RedisEngine(ProcessEngine):
     def wait_ready(self, timeout: float) -> None:
         def ping() -> object:
             with redis.Redis(
-                host=LOOPBACK, port=self.settings.stack_redis_port, socket_timeout=2
+                host=LOOPBACK, port=self.settings.stack.redis_port, socket_timeout=2
             ) as client:
                 return client.ping()
 

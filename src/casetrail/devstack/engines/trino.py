@@ -64,15 +64,15 @@ class TrinoEngine(ProcessEngine):
 
     @property
     def artifacts(self) -> MavenArtifacts:
-        return trino_artifacts(self.settings.stack_cache_dir)
+        return trino_artifacts(self.settings.stack.cache_dir)
 
     @property
     def ports(self) -> tuple[int, ...]:
-        return (self.settings.stack_trino_port,)
+        return (self.settings.stack.trino_port,)
 
     @property
     def address(self) -> str:
-        return f"{LOOPBACK}:{self.settings.stack_trino_port}"
+        return f"{LOOPBACK}:{self.settings.stack.trino_port}"
 
     @property
     def url(self) -> str:
@@ -102,7 +102,7 @@ class TrinoEngine(ProcessEngine):
         config = render_to(
             "trino/config.properties",
             {
-                "port": self.settings.stack_trino_port,
+                "port": self.settings.stack.trino_port,
                 "log_file": self.log_file,
                 "plugin_dir": server / "plugin",
                 "catalog_dir": etc / "catalog",
@@ -113,14 +113,14 @@ class TrinoEngine(ProcessEngine):
             f"trino/catalog/{SUPPORT_CATALOG}.properties",
             {
                 "postgres_host": LOOPBACK,
-                "postgres_port": self.settings.stack_postgres_port,
+                "postgres_port": self.settings.stack.postgres_port,
                 "database": DATABASE,
                 "user": SUPERUSER,
             },
             etc / "catalog" / f"{SUPPORT_CATALOG}.properties",
         )
         shutil.copyfile(asset("trino/log.properties"), etc / "log.properties")
-        jvm_options = render("trino/jvm.config", {"heap": self.settings.stack_trino_heap})
+        jvm_options = render("trino/jvm.config", {"heap": self.settings.stack.trino_heap})
         return [
             str(java),
             *(line.strip() for line in jvm_options.splitlines() if line.strip()),
@@ -134,7 +134,7 @@ class TrinoEngine(ProcessEngine):
     def connect(self) -> trino.dbapi.Connection:
         return trino.dbapi.Connection(
             host=LOOPBACK,
-            port=self.settings.stack_trino_port,
+            port=self.settings.stack.trino_port,
             user=TRINO_USER,
             catalog=SUPPORT_CATALOG,
             request_timeout=10,

@@ -1,0 +1,59 @@
+"""The contexts casetrail runs: one line each. A new context publishes a ``ContextWiring``
+in its own package (routers, projection views, timer handlers) and is added here; every
+process role takes what it hosts from this list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter
+
+from casetrail.cases.wiring import CASES
+from casetrail.commerce.wiring import COMMERCE
+from casetrail.platform.context_wiring import ContextWiring
+from casetrail.platform.subscriptions.catalog import register
+from casetrail.platform.subscriptions.view import BatchedView
+from casetrail.platform.timers.fire import Handler
+from casetrail.privacy.wiring import PRIVACY
+
+CONTEXTS: tuple[ContextWiring, ...] = (
+    CASES,
+    COMMERCE,
+    PRIVACY,
+)
+
+Contexts = Sequence[ContextWiring]
+
+
+def routers(contexts: Contexts = CONTEXTS) -> list[APIRouter]:
+    return [router for context in contexts for router in context.routers]
+
+
+def projection_views(contexts: Contexts = CONTEXTS) -> dict[str, type[BatchedView]]:
+    """The projections by name, in the order the contexts list them."""
+    views: dict[str, type[BatchedView]] = {}
+    for context in contexts:
+        for view in context.views:
+            if view.projection_name in views:
+                raise ValueError(f"two projections are named {view.projection_name!r}")
+            views[view.projection_name] = view
+    return views
+
+
+def register_projections(contexts: Contexts = CONTEXTS) -> dict[str, type[BatchedView]]:
+    """Make the contexts' views known to the subscription machinery (runners, rebuilds,
+    status), and return them by name."""
+    views = projection_views(contexts)
+    register(*views.values())
+    return views
+
+
+def timer_handlers(contexts: Contexts = CONTEXTS) -> dict[str, Handler]:
+    """The handler of each timer kind; a kind belongs to one context."""
+    handlers: dict[str, Handler] = {}
+    for context in contexts:
+        for kind, handler in context.timer_handlers.items():
+            if kind in handlers:
+                raise ValueError(f"two contexts handle timers of kind {kind!r}")
+            handlers[kind] = handler
+    return handlers

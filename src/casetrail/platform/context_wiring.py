@@ -1,0 +1,24 @@
+"""What a context publishes to the process roles that host it.
+
+Each context builds one ``ContextWiring`` in its own package (``<context>/wiring.py``) and
+``casetrail.bootstrap.contexts`` lists them: the API role includes the routers, the projector
+registers and runs the views, the scheduler fires the timer handlers by kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter
+
+from casetrail.platform.subscriptions.view import BatchedView
+from casetrail.platform.timers.fire import Handler
+
+
+@dataclass(frozen=True)
+class ContextWiring:
+    name: str
+    routers: tuple[APIRouter, ...] = ()
+    views: tuple[type[BatchedView], ...] = ()
+    timer_handlers: Mapping[str, Handler] = field(default_factory=dict)
