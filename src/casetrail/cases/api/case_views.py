@@ -1,4 +1,8 @@
-"""Response bodies built from read model rows."""
+"""Response bodies built from read model rows, or from the case itself.
+
+Fields are read by the names the response bodies declare, so a field added to a case's row
+(or to the ticket) and to the schema shows without a line here.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,16 @@ from uuid import UUID
 
 from casetrail.cases.api.query_schemas import CaseListItem
 from casetrail.cases.api.schemas import ActorRead, CaseRead, MessageRead
+from casetrail.cases.domain.ticket import Ticket
 from casetrail.cases.domain.values import AuthorType
 from casetrail.cases.projections.rows import CaseRow, MessageRow
 
 LIST_FIELDS: tuple[str, ...] = tuple(CaseListItem.model_fields)
+
+# Shown as one object, kept as two columns (or an Actor on the ticket).
+_OPENED_BY = "opened_by"
+# Where a ticket keeps what a response calls by another name.
+_TICKET_NAMES = {"created_at": "created_on", "updated_at": "modified_on"}
 
 
 def case_read_from_row(row: CaseRow) -> CaseRead:
@@ -22,6 +32,18 @@ def case_read_from_row(row: CaseRow) -> CaseRead:
             if name in CaseRead.model_fields
         }
     )
+
+
+def case_read_from_ticket(ticket: Ticket) -> CaseRead:
+    """The case as its own events say it is (before the read models have it, or as of a
+    past moment)."""
+    values = {
+        name: getattr(ticket, _TICKET_NAMES.get(name, name))
+        for name in CaseRead.model_fields
+        if name != _OPENED_BY
+    }
+    opened_by = ActorRead(subject=ticket.opened_by.subject, role=ticket.opened_by.role)
+    return CaseRead(**values, opened_by=opened_by)
 
 
 def case_list_item(row: CaseRow, fields: Set[str] | None = None) -> CaseListItem:
@@ -46,29 +68,6 @@ def message_read_from_row(case_id: UUID, row: MessageRow) -> MessageRead:
 
 
 def _case_fields(row: CaseRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "case_number": row.case_number,
-        "customer_id": row.customer_id,
-        "subject": row.subject,
-        "description": row.description,
-        "priority": row.priority,
-        "channel": row.channel,
-        "status": row.status,
-        "tags": list(row.tags),
-        "order_id": row.order_id,
-        "external_ref": row.external_ref,
-        "assignee_id": row.assignee_id,
-        "assigned_at": row.assigned_at,
-        "escalation_level": row.escalation_level,
-        "opened_by": ActorRead(subject=row.opened_by_subject, role=row.opened_by_role),
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-        "resolved_at": row.resolved_at,
-        "version": row.version,
-        "message_count": row.message_count,
-        "internal_note_count": row.internal_note_count,
-        "first_response_at": row.first_response_at,
-        "last_activity_at": row.last_activity_at,
-        "waiting_since": row.waiting_since,
-    }
+    values = {name: getattr(row, name) for name in LIST_FIELDS if name != _OPENED_BY}
+    values[_OPENED_BY] = ActorRead(subject=row.opened_by_subject, role=row.opened_by_role)
+    return values

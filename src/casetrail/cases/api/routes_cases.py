@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response, status
 
 from casetrail.cases.api.audience import shown_history
 from casetrail.cases.api.case_links import CASE_OPENED_LINKS
+from casetrail.cases.api.case_views import case_read_from_ticket
 from casetrail.cases.api.deps import Context, Desk
 from casetrail.cases.api.schemas import (
     ActorRead,
@@ -66,26 +67,7 @@ router = APIRouter(
 
 
 def case_read(ticket: Ticket) -> CaseRead:
-    return CaseRead(
-        id=ticket.id,
-        case_number=ticket.case_number,
-        customer_id=ticket.customer_id,
-        subject=ticket.subject,
-        description=ticket.description,
-        priority=ticket.priority,
-        channel=ticket.channel,
-        status=ticket.status,
-        tags=list(ticket.tags),
-        order_id=ticket.order_id,
-        external_ref=ticket.external_ref,
-        assignee_id=ticket.assignee_id,
-        escalation_level=ticket.escalation_level,
-        opened_by=ActorRead(subject=ticket.opened_by.subject, role=ticket.opened_by.role),
-        created_at=ticket.created_on,
-        updated_at=ticket.modified_on,
-        resolved_at=ticket.resolved_at,
-        version=ticket.version,
-    )
+    return case_read_from_ticket(ticket)
 
 
 def describe(response: Response, result: CommandResult) -> None:
@@ -108,16 +90,7 @@ def open_case(
     if principal.role is Role.CUSTOMER and body.customer_id != principal.customer_id:
         raise forbidden("customers open cases for themselves only")
     result = desk.open_case(
-        OpenCase(
-            customer_id=body.customer_id,
-            subject=body.subject,
-            description=body.description,
-            priority=body.priority,
-            channel=body.channel,
-            tags=tuple(body.tags),
-            order_id=body.order_id,
-            external_ref=body.external_ref,
-        ),
+        OpenCase(**body.model_dump(exclude={"tags"}), tags=tuple(body.tags)),
         context,
     )
     describe(response, result)

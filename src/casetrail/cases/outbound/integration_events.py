@@ -161,20 +161,23 @@ class Outbound:
         ]
 
 
+# What a message says about itself; every other field of ``CaseMessage`` is the case's own,
+# read from the case by the same name.
+_ENVELOPE = frozenset(
+    {"event_id", "event_type", "schema_version", "occurred_at", "case_id", "actor"}
+)
+CASE_STATE_FIELDS: tuple[str, ...] = tuple(
+    name for name in CaseMessage.model_fields if name not in _ENVELOPE
+)
+
+
 def case_fields(event: AggregateEvent, case: Ticket) -> dict[str, Any]:
-    return {
+    state = {name: getattr(case, name) for name in CASE_STATE_FIELDS}
+    return state | {
         "event_id": stable_event_id(event.originator_id, event.originator_version),
         "occurred_at": event.timestamp,
         "case_id": case.id,
-        "case_number": case.case_number,
-        "customer_id": case.customer_id,
-        "priority": case.priority,
-        "channel": case.channel,
-        "subject": case.subject,
         "tags": list(case.tags),
-        "status": case.status,
-        "assignee_id": case.assignee_id,
-        "order_id": case.order_id,
         "actor": ActorRef(
             subject=getattr(event, "actor_subject", ""), role=getattr(event, "actor_role", "")
         ),

@@ -18,7 +18,7 @@ from casetrail.cases.domain.next_move import (
     support_owes_after_status,
     waiting_since,
 )
-from casetrail.cases.domain.ticket import Ticket, normalise_tags
+from casetrail.cases.domain.ticket import OPENED_FIELDS, Ticket, normalise_tags
 from casetrail.cases.domain.values import CaseStatus
 from casetrail.cases.projections.rows import CaseRow
 from casetrail.kernel.storable_text import storable_text
@@ -91,18 +91,12 @@ class CaseFold:
 
 
 def _opened(event: Ticket.Opened) -> CaseRow:
+    # The row keeps each field the case was opened with under the same name.
+    opened_with = {name: getattr(event, name) for name in OPENED_FIELDS}
     return CaseRow(
+        **(opened_with | {"tags": _stored_tags(event.tags)}),
         id=event.originator_id,
-        case_number=event.case_number,
-        customer_id=event.customer_id,
-        subject=event.subject,
-        description=event.description,
-        priority=event.priority,
-        channel=event.channel,
         status=CaseStatus.OPEN.value,
-        tags=_stored_tags(event.tags),
-        order_id=event.order_id,
-        external_ref=event.external_ref,
         assignee_id=None,
         assigned_at=None,
         escalation_level=0,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import datetime
+from types import NoneType, UnionType
+from typing import Any, get_args, get_type_hints
 from uuid import UUID
 
 from psycopg import Cursor
@@ -19,35 +21,25 @@ from casetrail.platform.subscriptions.view import BatchedView
 # description (weighted B).
 SEARCH_CONFIG = "english"
 
-_COLUMN_TYPES = {
-    "id": "uuid PRIMARY KEY",
-    "case_number": "text NOT NULL",
-    "customer_id": "text NOT NULL",
-    "subject": "text NOT NULL",
-    "description": "text NOT NULL",
-    "priority": "text NOT NULL",
-    "channel": "text NOT NULL",
-    "status": "text NOT NULL",
-    "tags": "text[] NOT NULL",
-    "order_id": "text",
-    "external_ref": "text",
-    "assignee_id": "text",
-    "assigned_at": "timestamptz",
-    "escalation_level": "integer NOT NULL",
-    "opened_by_subject": "text NOT NULL",
-    "opened_by_role": "text NOT NULL",
-    "created_at": "timestamptz NOT NULL",
-    "updated_at": "timestamptz NOT NULL",
-    "resolved_at": "timestamptz",
-    "version": "integer NOT NULL",
-    "conversation_id": "uuid NOT NULL",
-    "message_count": "integer NOT NULL",
-    "internal_note_count": "integer NOT NULL",
-    "first_response_at": "timestamptz",
-    "last_activity_at": "timestamptz NOT NULL",
-    "waiting_since": "timestamptz",
+# Each field of a row is a column of the SQL type of its Python type; None makes it nullable.
+_SQL_TYPES: dict[object, str] = {
+    str: "text",
+    int: "integer",
+    datetime: "timestamptz",
+    UUID: "uuid",
+    list[str]: "text[]",
 }
-assert tuple(_COLUMN_TYPES) == CASE_COLUMNS, "the table must have a column for each row field"
+
+
+def _column_type(hint: object) -> str:
+    kinds = get_args(hint) if isinstance(hint, UnionType) else (hint,)
+    nullable = NoneType in kinds
+    (kind,) = (kind for kind in kinds if kind is not NoneType)
+    return _SQL_TYPES[kind] + ("" if nullable else " NOT NULL")
+
+
+_COLUMN_TYPES = {name: _column_type(hint) for name, hint in get_type_hints(CaseRow).items()}
+_COLUMN_TYPES["id"] = "uuid PRIMARY KEY"
 
 # Written columns: the row's fields plus the priority rank that "priority, then age" sorts on.
 WRITTEN_COLUMNS = (*CASE_COLUMNS, "priority_rank")

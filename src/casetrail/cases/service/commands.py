@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 from uuid import UUID
 
 from casetrail.cases.domain.values import (
@@ -39,6 +40,12 @@ class OpenCase:
     order_id: str | None = None
     external_ref: str | None = None
     case_id: UUID | None = None
+
+    def stated(self) -> dict[str, Any]:
+        """What the opener states about the case, by the names ``Ticket.open`` takes."""
+        return {
+            item.name: getattr(self, item.name) for item in fields(self) if item.name != "case_id"
+        }
 
 
 @dataclass(frozen=True)

@@ -116,14 +116,7 @@ class SupportDesk(Application[UUID]):
         ticket = Ticket.open(
             case_id=case_id,
             sequence_number=self._next_case_number(),
-            customer_id=command.customer_id,
-            subject=command.subject,
-            description=command.description,
-            priority=command.priority,
-            channel=command.channel,
-            tags=command.tags,
-            order_id=command.order_id,
-            external_ref=command.external_ref,
+            **command.stated(),
             actor=context.actor,
             at=self._clock(),
         )
