@@ -67,6 +67,9 @@ DOCUMENTED: dict[str, tuple[str, str, Any]] = {
     "CASETRAIL_TIMELINE_TRINO_THREADS": ("3", "timeline.trino_threads", 3),
     "CASETRAIL_TIMELINE_CACHE_TTL_SECONDS": ("30", "timeline.cache_ttl_seconds", 30),
     "CASETRAIL_TIMELINE_POSTGRES_POOL_SIZE": ("2", "timeline.postgres_pool_size", 2),
+    "CASETRAIL_SCHEDULER_IN_SERVE": ("false", "scheduler.in_serve", False),
+    "CASETRAIL_SCHEDULER_BATCH_SIZE": ("25", "scheduler.batch_size", 25),
+    "CASETRAIL_SCHEDULER_MAX_SLEEP_SECONDS": ("2", "scheduler.max_sleep_seconds", 2.0),
     "CASETRAIL_STACK_DIR": ("/srv/stack", "resolved_stack_dir", Path("/srv/stack")),
     "CASETRAIL_STACK_JAVA": ("/opt/jdk/bin/java", "stack.java", "/opt/jdk/bin/java"),
     "CASETRAIL_STACK_KAFKA_HEAP": ("1g", "stack.kafka_heap", "1g"),
@@ -126,18 +129,6 @@ def test_keyword_arguments_take_the_variables_names_and_win(
     settings = Settings(port=9001)
     assert (settings.http.port, settings.commerce.dlq_limit) == (9001, 5)
     assert settings.replaced(commerce_dlq_limit=2).commerce.dlq_limit == 2
-
-
-def test_the_scheduler_has_settings_of_its_own(clean_environment: pytest.MonkeyPatch) -> None:
-    clean_environment.setenv("CASETRAIL_SCHEDULER_IN_SERVE", "false")
-    clean_environment.setenv("CASETRAIL_SCHEDULER_BATCH_SIZE", "25")
-    clean_environment.setenv("CASETRAIL_SCHEDULER_MAX_SLEEP_SECONDS", "2")
-    scheduler = Settings().scheduler
-    assert (scheduler.in_serve, scheduler.batch_size, scheduler.max_sleep_seconds) == (
-        False,
-        25,
-        2.0,
-    )
 
 
 @pytest.mark.parametrize(
