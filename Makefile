@@ -11,10 +11,26 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev test-tools lint
 	$(BIN)/pytest
 
-# What the suite runs besides the engines it starts itself: kcat, a third-party Kafka client.
-test-tools:
+# What the suite runs besides the engines it starts itself: kcat, a third-party Kafka client;
+# helm and promtool, which check deploy/ (built once from the Go module proxy into TOOLS,
+# where tests/deploy looks for them; a version's stamp file makes a new version rebuild).
+TOOLS := $(HOME)/.cache/casetrail/tools
+HELM_VERSION := v3.22.0
+PROMETHEUS_VERSION := v0.316.0
+
+test-tools: $(TOOLS)/.helm-$(HELM_VERSION) $(TOOLS)/.promtool-$(PROMETHEUS_VERSION)
 	@command -v kcat >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null; }
+
+$(TOOLS)/.helm-$(HELM_VERSION):
+	@echo "building helm $(HELM_VERSION) into $(TOOLS) (once; several minutes)"
+	GOBIN=$(TOOLS) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	touch $@
+
+$(TOOLS)/.promtool-$(PROMETHEUS_VERSION):
+	@echo "building promtool $(PROMETHEUS_VERSION) into $(TOOLS) (once; several minutes)"
+	GOBIN=$(TOOLS) go install github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION)
+	touch $@
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
