@@ -98,6 +98,12 @@ def test_the_api_autoscales_and_the_single_active_roles_run_once(
     assert deployments["consumer"]["spec"]["replicas"] == 3
 
 
+def test_without_autoscaling_the_api_runs_its_fixed_replicas() -> None:
+    docs = _render(*REQUIRED, *JWT, "api.autoscaling.enabled=false", "api.replicas=4")
+    assert not [doc for doc in docs if doc["kind"] == "HorizontalPodAutoscaler"]
+    assert _deployments(docs)["api"]["spec"]["replicas"] == 4
+
+
 def test_the_api_is_probed_on_healthz_and_readyz(rendered: list[dict[str, Any]]) -> None:
     api = _container(_deployments(rendered)["api"])
     assert api["livenessProbe"]["httpGet"]["path"] == "/healthz"
