@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from casetrail.bootstrap.settings import Settings
+from casetrail.bootstrap.settings_sources import variable_paths
 from casetrail.devstack.engines.connect import (
     CONFIG_TOPIC,
     GROUP_ID,
@@ -31,8 +32,13 @@ def services() -> dict[str, Any]:
     return compose["services"]  # type: ignore[no-any-return]
 
 
-def _default(field: str) -> Any:
-    return Settings.model_fields[field].default
+def _default(variable: str) -> Any:
+    """The default of the setting behind CASETRAIL_<VARIABLE> (settings are grouped)."""
+    group, *rest = variable_paths(Settings)[variable]
+    value: Any = Settings.model_fields[group].default
+    for name in rest:
+        value = getattr(value, name)
+    return value
 
 
 def _host_ports(service: dict[str, Any]) -> set[int]:
@@ -129,4 +135,4 @@ def test_casetrail_processes_are_configured_through_known_settings(
     for name in commands:
         for variable in services[name]["environment"]:
             assert variable.startswith("CASETRAIL_")
-            assert variable.removeprefix("CASETRAIL_").lower() in Settings.model_fields
+            assert variable.removeprefix("CASETRAIL_").lower() in variable_paths(Settings)
