@@ -15,8 +15,10 @@ class CannotListen(RuntimeError):
     """The server cannot listen where it was asked to; the message says why, in one line."""
 
 
-def bind_listener(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to ``host:port``, ready for the server to listen on."""
+def bind_listener(host: str, port: int, *, shared: bool = False) -> socket.socket:
+    """A TCP socket bound to ``host:port``, ready for the server to listen on. A ``shared``
+    one lets sibling processes bind the same port (``SO_REUSEPORT``); the kernel spreads
+    connections over them."""
     where = f"{host}:{port}"
     try:
         family, kind, proto, _name, address = socket.getaddrinfo(
@@ -29,6 +31,8 @@ def bind_listener(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if shared:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind(address)
     except OSError as error:
         sock.close()
