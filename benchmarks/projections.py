@@ -54,7 +54,7 @@ from casetrail.platform.subscriptions.versions import create_version
 from casetrail.privacy.readable_log import ReadableSupportLog
 
 BENCH = Actor(subject="bench", role="AGENT")
-BATCH_SIZE = Settings().projection_batch_size
+BATCH_SIZE = Settings().projections.batch_size
 
 
 # -- catch-up -------------------------------------------------------------------------------
