@@ -233,7 +233,9 @@ def test_time_travel_and_bad_times(api: TestClient) -> None:
     api.post(f"{url}/priority", json={"priority": "low"})
     created = api.get(url).json()["created_at"]
     assert api.get(url, params={"as_of": created}).json()["priority"] == "high"
-    assert_problem(api.get(url, params={"as_of": "2000-01-01T00:00:00Z"}), 404)
+    before = assert_problem(api.get(url, params={"as_of": "2000-01-01T00:00:00Z"}), 404)
+    assert "did not exist yet at 2000-01-01T00:00:00+00:00" in before["detail"]
+    assert "no case with id" in assert_problem(api.get(f"/support/cases/{uuid4()}"), 404)["detail"]
     assert_problem(api.get(url, params={"as_of": "yesterday"}), 422, "query.as_of")
     assert_problem(api.get(url, params={"as_of": "2026-01-01T00:00:00"}), 422, "query.as_of")
 

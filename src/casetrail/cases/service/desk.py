@@ -220,11 +220,14 @@ class SupportDesk(Application[UUID]):
     def get_case_as_of(self, case_id: UUID, at: datetime) -> Ticket:
         """The case as it stood at ``at``, folded from its events up to that moment."""
         ticket: Ticket | None = None
-        for event in self._stream(case_id):
+        stream = self._stream(case_id)
+        for event in stream:
             if event.timestamp > at:
                 break
             ticket = cast("Ticket | None", event.mutate(ticket))
         if not isinstance(ticket, Ticket):
+            if stream:
+                raise CaseNotFound(case_id, opened_at=stream[0].timestamp, as_of=at)
             raise CaseNotFound(case_id)
         return ticket
 

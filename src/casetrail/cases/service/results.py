@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -47,8 +48,18 @@ class CaseNotFound(NotFound):
     slug = "case-not-found"
     title = "Case not found"
 
-    def __init__(self, case_id: UUID) -> None:
-        super().__init__(f"no case with id {case_id}")
+    def __init__(
+        self, case_id: UUID, *, opened_at: datetime | None = None, as_of: datetime | None = None
+    ) -> None:
+        if opened_at is not None and as_of is not None:
+            # The case exists, but not yet at the moment asked about: say so.
+            detail = (
+                f"case {case_id} did not exist yet at {as_of.isoformat()}:"
+                f" it was opened at {opened_at.isoformat()}"
+            )
+        else:
+            detail = f"no case with id {case_id}"
+        super().__init__(detail)
         self.case_id = case_id
 
 
