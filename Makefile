@@ -18,7 +18,7 @@ TOOLS := $(HOME)/.cache/casetrail/tools
 HELM_VERSION := v3.22.0
 PROMETHEUS_VERSION := v0.316.0
 
-test-tools: $(TOOLS)/.helm-$(HELM_VERSION) $(TOOLS)/.promtool-$(PROMETHEUS_VERSION)
+test-tools: $(TOOLS)/.helm-$(HELM_VERSION) $(TOOLS)/.promtool-$(PROMETHEUS_VERSION)-nosd
 	@command -v kcat >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat >/dev/null; }
 
@@ -27,9 +27,12 @@ $(TOOLS)/.helm-$(HELM_VERSION):
 	GOBIN=$(TOOLS) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 	touch $@
 
-$(TOOLS)/.promtool-$(PROMETHEUS_VERSION):
-	@echo "building promtool $(PROMETHEUS_VERSION) into $(TOOLS) (once; several minutes)"
-	GOBIN=$(TOOLS) go install github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION)
+# Checking and testing rules needs no service discovery: leaving the cloud SDKs out of the
+# build roughly halves its time (6.5 to 3.5 minutes on two cores, modules already fetched).
+$(TOOLS)/.promtool-$(PROMETHEUS_VERSION)-nosd:
+	@echo "building promtool $(PROMETHEUS_VERSION) into $(TOOLS) (once; a few minutes)"
+	GOBIN=$(TOOLS) go install -tags remove_all_sd \
+	  github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION)
 	touch $@
 
 lint: $(VENV)/.installed-dev
