@@ -40,7 +40,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-unit: $(VENV)/.installed-dev
+unit: $(VENV)/.installed-dev test-tools
 	$(BIN)/pytest -m "not postgres and not stack and not integration"
 
 bench: $(VENV)/.installed-dev

@@ -66,7 +66,7 @@ def project(metrics_port: int | None) -> None:
             projector_alone(settings) as (core, projector),
         ):
             if metrics_port is not None:
-                start_http_server(metrics_port, registry=core.registry)
+                start_http_server(metrics_port, addr=settings.http.host, registry=core.registry)
             click.echo(
                 f"casetrail: projecting {', '.join(projector.projections)} (one runner each is"
                 " active across processes; Ctrl-C stops)",

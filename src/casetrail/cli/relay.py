@@ -25,7 +25,7 @@ def relay(metrics_port: int | None) -> None:
     log_to_stderr()
     with stop_requested() as stop, relay_alone(settings) as (core, role):
         if metrics_port is not None:
-            start_http_server(metrics_port, addr="127.0.0.1", registry=core.registry)
+            start_http_server(metrics_port, addr=settings.http.host, registry=core.registry)
         click.echo("casetrail: relaying case events to Kafka")
         with running([role]):
             while not stop.wait(0.5) and role.failure is None and role.running:

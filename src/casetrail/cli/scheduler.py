@@ -38,7 +38,7 @@ def scheduler(show_status: bool, metrics_port: int | None) -> None:
         scheduler_alone(settings, registry) as role,
     ):
         if metrics_port is not None:
-            start_http_server(metrics_port, addr="127.0.0.1", registry=registry)
+            start_http_server(metrics_port, addr=settings.http.host, registry=registry)
         kinds = ", ".join(role.kinds) or "none registered"
         click.echo(f"casetrail: firing timers (kinds: {kinds}; Ctrl-C stops)", err=True)
         with running([role]):
