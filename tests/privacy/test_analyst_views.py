@@ -13,8 +13,8 @@ from casetrail.cases.domain.values import AuthorType
 from casetrail.cases.service.commands import CommandContext, OpenCase, PostMessage
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.kernel.actor import Actor
+from casetrail.platform.masking import mask_text, pseudonym
 from casetrail.privacy.analyst_views import prepare_analyst_views
-from casetrail.privacy.masking import mask_text, pseudonym
 from casetrail.timeline.view import ensure_timeline_view
 
 pytestmark = pytest.mark.integration

@@ -17,9 +17,10 @@ from casetrail.bootstrap.read_side import start_read_side
 from casetrail.bootstrap.roles.api import ApiDependencies, build_api_app
 from casetrail.bootstrap.settings import Settings
 from casetrail.bootstrap.timeline import TimelineSide, invalidate_after_commit
-from casetrail.cases.api.query_deps import MIN_POSITION_HEADER, ReadOptions
+from casetrail.cases.api.query_deps import ReadOptions
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.platform.http.principals import Role
+from casetrail.platform.http.read_your_writes import MIN_POSITION_HEADER
 from casetrail.platform.server_process import start_server
 from tests.fixtures.auth import bearer, supervisor_headers, unlimited
 

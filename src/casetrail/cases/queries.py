@@ -14,6 +14,8 @@ from casetrail.cases.projections.rows import CaseRow, MessageRow
 # The projections a query may wait for (read-your-writes).
 CASE_LIST = "case_list"
 CASE_MESSAGES = "case_messages"
+# Every event of every case, as the timeline shows it.
+CASE_EVENTS = "case_events"
 PROJECTION_NAMES = (CASE_LIST, CASE_MESSAGES)
 
 

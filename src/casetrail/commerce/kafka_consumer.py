@@ -31,7 +31,13 @@ from confluent_kafka import (
 from casetrail.commerce.dead_letters import DeadLetterLimit
 from casetrail.commerce.decoding import RawMessage
 from casetrail.commerce.metrics import ConsumerMetrics
-from casetrail.commerce.ports import ContextStore, DeadLetterSink, Positions, TransientError
+from casetrail.commerce.ports import (
+    ContextChanges,
+    ContextStore,
+    DeadLetterSink,
+    Positions,
+    TransientError,
+)
 from casetrail.commerce.processor import (
     Backoff,
     BatchProcessor,
@@ -39,7 +45,6 @@ from casetrail.commerce.processor import (
     ProcessingStopped,
 )
 from casetrail.commerce.topics import TopicMap
-from casetrail.timeline.model import TimelineInvalidation
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +84,7 @@ class CommerceConsumer:
         metrics: ConsumerMetrics | None = None,
         stop: threading.Event | None = None,
         backoff: Backoff | None = None,
-        timeline: TimelineInvalidation | None = None,
+        timeline: ContextChanges | None = None,
     ) -> None:
         self.options = options
         self.store = store

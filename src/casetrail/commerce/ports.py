@@ -66,3 +66,12 @@ class DeadLetterSink(Protocol):
         """Deliver all of them durably before returning, or raise
         :class:`DeadLetterUnavailable`."""
         ...
+
+
+class ContextChanges(Protocol):
+    """Told after each commit which customers' and orders' context changed, so whatever
+    shows that context (the case timeline's cached answers) can drop it. Never raises."""
+
+    def context_changed(self, customer_ids: Collection[str], order_ids: Collection[str]) -> None:
+        """Commerce events of these customers and orders were committed."""
+        ...

@@ -25,6 +25,7 @@ from casetrail.commerce.decoding import Decoded, RawMessage, Rejection, RejectRe
 from casetrail.commerce.metrics import ConsumerMetrics
 from casetrail.commerce.plan import BatchPlan, plan_batch
 from casetrail.commerce.ports import (
+    ContextChanges,
     ContextStore,
     ContextTransaction,
     DeadLetterSink,
@@ -36,7 +37,6 @@ from casetrail.commerce.ports import (
 from casetrail.commerce.topics import TopicMap
 from casetrail.platform.retry import Backoff as RetryBackoff
 from casetrail.platform.retry import Jitter
-from casetrail.timeline.model import TimelineInvalidation
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class BatchProcessor:
         metrics: ConsumerMetrics | None = None,
         backoff: Backoff | None = None,
         wait: Wait = sleep_wait,
-        timeline: TimelineInvalidation | None = None,
+        timeline: ContextChanges | None = None,
     ) -> None:
         self.store = store
         self.dead_letters = dead_letters

@@ -14,16 +14,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from casetrail.cases.api.routes_cases import PROBLEMS
-from casetrail.cases.api.schemas import MAX_ID
 from casetrail.commerce.context import (
     ContextUnavailable,
     CustomerContext,
     CustomerContextReader,
 )
+from casetrail.kernel.ids import MAX_ID
 from casetrail.platform.http.authentication import Authenticated
 from casetrail.platform.http.permissions import READS_INTERNALS
-from casetrail.platform.http.problems import ApiProblem
+from casetrail.platform.http.problems import PROBLEMS, ApiProblem
 
 DEFAULT_ORDERS = 10
 MAX_ORDERS = 50

@@ -3,7 +3,7 @@
 Analysts are given these views (Trino's ``support`` catalog shows them as tables), not the
 read models: customer ids become the same pseudonyms the API shows analysts, e-mail
 addresses and phone numbers in free text become placeholders, attachment URIs and internal
-notes are left out. The masking rules are the API's (``casetrail.privacy.masking``), in SQL.
+notes are left out. The masking rules are the API's (``casetrail.platform.masking``), in SQL.
 
 - ``vw_analyst_cases``: the case list;
 - ``vw_analyst_messages``: conversations without internal notes;
@@ -19,16 +19,16 @@ from typing import Any
 
 import psycopg
 
-from casetrail.cases.queries import CASE_LIST, CASE_MESSAGES
-from casetrail.platform.subscriptions.versions import schema_changes
-from casetrail.privacy.masking import (
+from casetrail.cases.published import CASE_LIST, CASE_MESSAGES
+from casetrail.platform.masking import (
     EMAIL_MASK,
     EMAIL_PATTERN,
     PHONE_MASK,
     PHONE_PATTERN,
     PSEUDONYM_PREFIX,
 )
-from casetrail.timeline.view import TIMELINE_VIEW
+from casetrail.platform.subscriptions.versions import schema_changes
+from casetrail.timeline.published import TIMELINE_VIEW
 
 ANALYST_CASES = "vw_analyst_cases"
 ANALYST_MESSAGES = "vw_analyst_messages"

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from casetrail.cases.service.desk import SupportDesk
+from casetrail.cases.published import SupportDesk
 from casetrail.kernel.actor import Actor
 from casetrail.platform.eventstore.postgres_recorder import SupportEventRecorder
 from casetrail.privacy.erasure_command import EraseCustomer, ErasureReceipt

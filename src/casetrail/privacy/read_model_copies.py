@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from uuid import UUID
 
-from casetrail.cases.service.desk import SupportDesk
+from casetrail.cases.published import SupportDesk
 from casetrail.platform.eventstore.postgres_recorder import SupportEventRecorder
 from casetrail.platform.subscriptions.stream_rewrite import rewrite_streams
 

@@ -8,26 +8,26 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, status
 from pydantic import BaseModel, Field
 
-from casetrail.cases.api.audience import shown_history, shown_messages
-from casetrail.cases.api.deps import Desk
-from casetrail.cases.api.query_deps import ReadModelDep
-from casetrail.cases.api.routes_cases import PROBLEMS, case_read
-from casetrail.cases.api.schemas import (
-    MAX_ID,
+from casetrail.cases.api.published import (
     MAX_REASON,
     ActorRead,
     CaseRead,
+    Desk,
     HistoryEntryRead,
     MessageRead,
+    ReadModelDep,
+    case_read,
+    own_customer,
+    shown_history,
+    shown_messages,
 )
-from casetrail.cases.api.schemas import Request as RequestBody
-from casetrail.cases.api.visibility import own_customer
-from casetrail.cases.queries import CaseFilter, CaseQuery, ReadModel
-from casetrail.commerce.context import ContextUnavailable
-from casetrail.commerce.routes_customer_context import context_read
+from casetrail.cases.api.published import Request as RequestBody
+from casetrail.cases.published import CaseFilter, CaseQuery, ReadModel
+from casetrail.commerce.published import ContextUnavailable, context_read
+from casetrail.kernel.ids import MAX_ID
 from casetrail.platform.http.authentication import Authenticated
 from casetrail.platform.http.permissions import ErasesCustomers, ExportsCustomers
-from casetrail.platform.http.problems import ApiProblem
+from casetrail.platform.http.problems import PROBLEMS, ApiProblem
 from casetrail.privacy.erasure_command import CustomerErasure, EraseCustomer
 
 router = APIRouter(

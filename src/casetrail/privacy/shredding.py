@@ -32,8 +32,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 
-from casetrail.cases.domain.conversation import Conversation, conversation_id_for_case
-from casetrail.cases.domain.ticket import Ticket
+from casetrail.cases.published import Conversation, Ticket, conversation_id_for_case
 from casetrail.privacy.erasure_command import ERASED, CustomerErased
 from casetrail.privacy.keys import CustomerKeys
 

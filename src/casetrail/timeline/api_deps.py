@@ -10,16 +10,12 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime
 
-from casetrail.cases.api.case_views import case_read_from_row
-from casetrail.cases.api.deps import current_actor
-from casetrail.cases.api.query_deps import MIN_POSITION_HEADER, STALE_HEADER, invalid_parameter
-from casetrail.cases.api.routes_cases import case_read
-from casetrail.cases.api.schemas import CaseRead
-from casetrail.cases.domain.conversation import may_read_internal_notes
-from casetrail.cases.queries import ReadModel
-from casetrail.cases.service.desk import SupportDesk
+from casetrail.cases.api.published import CaseRead, case_read, case_read_from_row, current_actor
+from casetrail.cases.published import ReadModel, SupportDesk, may_read_internal_notes
 from casetrail.kernel.actor import Actor
+from casetrail.platform.http.parameters import invalid_parameter
 from casetrail.platform.http.problems import ApiProblem
+from casetrail.platform.http.read_your_writes import MIN_POSITION_HEADER, STALE_HEADER
 from casetrail.timeline.model import DEFAULT_LIMIT, MAX_LIMIT, TimelineQuery
 from casetrail.timeline.service import Answered, CaseTimelineService
 

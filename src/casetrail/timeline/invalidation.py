@@ -18,7 +18,7 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import tuple_row
 
-from casetrail.cases.queries import CASE_LIST
+from casetrail.cases.published import CASE_LIST
 
 logger = logging.getLogger(__name__)
 

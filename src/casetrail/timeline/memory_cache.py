@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable
 from uuid import UUID
 
-from casetrail.cases.domain.conversation import conversation_id_for_case
+from casetrail.cases.published import conversation_id_for_case
 from casetrail.timeline.answer_cache import CachedAnswer, Lookup, decode_answer, encode_answer
 
 # Longer than any read of the timeline may take (its queries time out well before).

@@ -14,15 +14,15 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from casetrail.cases.queries import CASE_LIST, CASE_MESSAGES
+from casetrail.cases.published import CASE_EVENTS, CASE_LIST, CASE_MESSAGES
 
-CASE_EVENTS = "case_events"
 # The projections the timeline view reads: an answer includes a command once all of them
 # have applied it (read-your-writes).
 TIMELINE_PROJECTIONS = (CASE_LIST, CASE_MESSAGES, CASE_EVENTS)
 
 DEFAULT_LIMIT = 200
 MAX_LIMIT = 1_000
+
 
 @dataclass(frozen=True)
 class TimelineQuery:

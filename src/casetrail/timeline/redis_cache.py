@@ -21,7 +21,7 @@ from uuid import UUID
 import redis
 import redis.asyncio as aioredis
 
-from casetrail.cases.domain.conversation import conversation_id_for_case
+from casetrail.cases.published import conversation_id_for_case
 from casetrail.timeline.answer_cache import CachedAnswer, Lookup, decode_answer, encode_answer
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from casetrail.cases.api.schemas import ActorRead, CaseRead
+from casetrail.cases.api.published import ActorRead, CaseRead
 
 
 class Payload(BaseModel):

@@ -19,8 +19,8 @@ from uuid import UUID
 from anyio import to_thread
 from pydantic import ValidationError
 
-from casetrail.cases.api.schemas import CaseRead
-from casetrail.cases.queries import ReadModel
+from casetrail.cases.api.published import CaseRead
+from casetrail.cases.published import ReadModel
 from casetrail.timeline.answer_cache import AnswerCache, CachedAnswer
 from casetrail.timeline.model import TIMELINE_PROJECTIONS, TimelineEntry, TimelineQuery
 from casetrail.timeline.reading import FallbackTimeline, TimelineMetrics

@@ -22,13 +22,12 @@ import psycopg
 from psycopg.errors import InvalidTableDefinition
 from psycopg.rows import DictRow
 
-from casetrail.cases.queries import CASE_LIST, CASE_MESSAGES
-from casetrail.commerce.schema import COMPONENT as COMMERCE_COMPONENT
-from casetrail.commerce.schema import CONTEXT_EVENTS
-from casetrail.commerce.schema import MIGRATIONS as COMMERCE_MIGRATIONS
+from casetrail.cases.published import CASE_EVENTS, CASE_LIST, CASE_MESSAGES
+from casetrail.commerce.published import COMPONENT as COMMERCE_COMPONENT
+from casetrail.commerce.published import CONTEXT_EVENTS
+from casetrail.commerce.published import MIGRATIONS as COMMERCE_MIGRATIONS
 from casetrail.platform.migrations import Migration, migrate
 from casetrail.platform.subscriptions.versions import schema_changes
-from casetrail.timeline.model import CASE_EVENTS
 
 TIMELINE_VIEW = "vw_support_case_timeline"
 COLUMNS = ("case_id", "at", "kind", "source", "summary", "payload", "internal", "entry_id")

@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 
 from casetrail.bootstrap.read_side import ReadSide
 from casetrail.bootstrap.roles.api import ApiDependencies, build_api_app
-from casetrail.cases.api.query_deps import MIN_POSITION_HEADER, STALE_HEADER, ReadOptions
+from casetrail.cases.api.query_deps import ReadOptions
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.platform.http.principals import Role
+from casetrail.platform.http.read_your_writes import MIN_POSITION_HEADER, STALE_HEADER
 from tests.fixtures.auth import bearer, supervisor_headers
 
 pytestmark = pytest.mark.integration

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casetrail.privacy.masking import pseudonym
+from casetrail.platform.masking import pseudonym
 from tests.fixtures.access import World
 
 

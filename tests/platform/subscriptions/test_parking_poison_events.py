@@ -16,14 +16,13 @@ from prometheus_client import CollectorRegistry
 
 from casetrail.bootstrap.read_side import ReadSide, build_supervisor, start_read_side
 from casetrail.bootstrap.settings import Settings
-from casetrail.cases.queries import CASE_LIST, CASE_MESSAGES
+from casetrail.cases.queries import CASE_EVENTS, CASE_LIST, CASE_MESSAGES
 from casetrail.cases.service.commands import CommandContext, OpenCase
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.cli import main
 from casetrail.kernel.actor import Actor
 from casetrail.platform.subscriptions.metrics import ProjectionMetrics
 from casetrail.platform.subscriptions.supervisor import Backoff
-from casetrail.timeline.model import CASE_EVENTS
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from casetrail.cases.api.schemas import HistoryEntryRead, MessageRead
 from casetrail.cases.domain.conversation import may_read_internal_notes
 from casetrail.platform.http.principals import Principal, Role
-from casetrail.privacy.masking import mask_data, mask_model
+from casetrail.platform.masking import mask_data, mask_model
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -13,11 +13,12 @@ from fastapi import Query
 from pydantic import AwareDatetime
 
 from casetrail.cases.api.case_views import LIST_FIELDS
-from casetrail.cases.api.query_deps import invalid_parameter, parse_choices
-from casetrail.cases.api.schemas import MAX_ID, MAX_TAG
+from casetrail.cases.api.query_deps import parse_choices
+from casetrail.cases.api.schemas import MAX_TAG
 from casetrail.cases.domain.priority import PRIORITY_RANKS
 from casetrail.cases.domain.values import CaseStatus, Channel, Priority
 from casetrail.cases.queries import CaseFilter, CaseQuery, CaseSort, SortKey
+from casetrail.kernel.ids import MAX_ID
 from casetrail.platform.http.cursors import (
     CURSOR_DESCRIPTION,
     CURSOR_PATTERN,
@@ -25,6 +26,7 @@ from casetrail.platform.http.cursors import (
     InvalidCursor,
     decode_cursor,
 )
+from casetrail.platform.http.parameters import invalid_parameter
 
 MAX_LIMIT = 100
 MAX_SEARCH = 500

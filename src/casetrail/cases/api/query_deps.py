@@ -6,16 +6,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 
 from casetrail.cases.queries import ReadModel
-
-MIN_POSITION_HEADER = "X-Casetrail-Min-Position"
-STALE_HEADER = "X-Casetrail-Stale"
+from casetrail.platform.http.parameters import invalid_parameter
+from casetrail.platform.http.read_your_writes import MIN_POSITION_HEADER, STALE_HEADER
 
 
 def utc_now() -> datetime:
@@ -45,13 +43,6 @@ async def get_read_options(request: Request) -> ReadOptions:
 
 ReadModelDep = Annotated[ReadModel, Depends(get_read_model)]
 ReadOptionsDep = Annotated[ReadOptions, Depends(get_read_options)]
-
-
-def invalid_parameter(name: str, message: str, location: str = "query") -> NoReturn:
-    """Refuse a parameter the way FastAPI refuses one: a 422 naming it."""
-    raise RequestValidationError(
-        [{"loc": (location, name), "msg": message, "type": "value_error", "input": None}]
-    )
 
 
 def parse_choices(

@@ -8,21 +8,17 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Path, Query
 
 from casetrail.cases.api.audience import shown
-from casetrail.cases.api.query_deps import (
-    ReadModelDep,
-    ReadOptionsDep,
-    invalid_parameter,
-    wait_for_position,
-)
+from casetrail.cases.api.query_deps import ReadModelDep, ReadOptionsDep, wait_for_position
 from casetrail.cases.api.query_schemas import AgentWorkloadRead, PriorityCounts, WaitingCase
-from casetrail.cases.api.routes_cases import PROBLEMS
-from casetrail.cases.api.schemas import MAX_ID
 from casetrail.cases.domain.lifecycle import ACTIVE_STATUSES
 from casetrail.cases.domain.values import CaseStatus, Priority
 from casetrail.cases.queries import CASE_LIST, AgentWorkload
+from casetrail.kernel.ids import MAX_ID
 from casetrail.platform.http.authentication import Authenticated
+from casetrail.platform.http.parameters import invalid_parameter
 from casetrail.platform.http.permissions import READS_INTERNALS, ReadsInternals, forbidden
 from casetrail.platform.http.principals import Role
+from casetrail.platform.http.problems import PROBLEMS
 
 router = APIRouter(
     prefix="/support/agents", tags=["agents"], responses=PROBLEMS, dependencies=[Authenticated]

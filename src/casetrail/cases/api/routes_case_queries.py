@@ -27,14 +27,9 @@ from casetrail.cases.api.case_views import (
     message_read_from_row,
 )
 from casetrail.cases.api.deps import Desk
-from casetrail.cases.api.query_deps import (
-    STALE_HEADER,
-    ReadModelDep,
-    invalid_parameter,
-    wait_for_position,
-)
+from casetrail.cases.api.query_deps import ReadModelDep, wait_for_position
 from casetrail.cases.api.query_schemas import CasePage
-from casetrail.cases.api.routes_cases import PROBLEMS, case_read
+from casetrail.cases.api.routes_cases import case_read
 from casetrail.cases.api.schemas import CaseRead, MessagePage
 from casetrail.cases.api.visibility import VISIBLE_CASE, own_customer
 from casetrail.cases.queries import CASE_LIST, CASE_MESSAGES, CaseFilter
@@ -48,10 +43,17 @@ from casetrail.platform.http.cursors import (
     decode_cursor,
     encode_cursor,
 )
+from casetrail.platform.http.parameters import invalid_parameter
 from casetrail.platform.http.permissions import READS_CASES, ReadsCases, forbidden
 from casetrail.platform.http.principals import Principal, Role
-from casetrail.timeline.api_deps import Timeline, case_with_timeline, get_case_timeline
-from casetrail.timeline.schemas import CaseWithTimeline
+from casetrail.platform.http.problems import PROBLEMS
+from casetrail.platform.http.read_your_writes import STALE_HEADER
+from casetrail.timeline.published import (
+    CaseWithTimeline,
+    Timeline,
+    case_with_timeline,
+    get_case_timeline,
+)
 
 router = APIRouter(
     prefix="/support/cases", tags=["cases"], responses=PROBLEMS, dependencies=[Authenticated]

@@ -52,14 +52,9 @@ from casetrail.platform.http.permissions import (
     forbidden,
 )
 from casetrail.platform.http.principals import Principal, Role
-from casetrail.platform.http.problems import Problem
+from casetrail.platform.http.problems import PROBLEMS
 
 POSITION_HEADER = "X-Casetrail-Position"
-
-PROBLEMS: dict[int | str, dict[str, object]] = {
-    code: {"model": Problem, "content": {"application/problem+json": {}}}
-    for code in (400, 401, 403, 404, 409, 413, 422, 429, 503)
-}
 
 router = APIRouter(
     prefix="/support/cases", tags=["cases"], responses=PROBLEMS, dependencies=[Authenticated]

@@ -11,12 +11,12 @@ from casetrail.cases.api.case_list_params import PageParams, case_filter
 from casetrail.cases.api.query_deps import ReadModelDep, wait_for_position
 from casetrail.cases.api.query_schemas import CasePage
 from casetrail.cases.api.routes_case_queries import case_page
-from casetrail.cases.api.routes_cases import PROBLEMS
-from casetrail.cases.api.schemas import MAX_ID
 from casetrail.cases.api.visibility import own_customer
 from casetrail.cases.queries import CASE_LIST, CaseFilter
+from casetrail.kernel.ids import MAX_ID
 from casetrail.platform.http.authentication import Authenticated
 from casetrail.platform.http.permissions import READS_CASES, ReadsCases
+from casetrail.platform.http.problems import PROBLEMS
 
 router = APIRouter(
     prefix="/support/customers",

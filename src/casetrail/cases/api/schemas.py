@@ -24,11 +24,11 @@ from casetrail.cases.domain.values import (
     Channel,
     Priority,
 )
+from casetrail.kernel.ids import MAX_ID
 from casetrail.kernel.storable_text import UNSTORABLE_MESSAGE, unstorable_in
 
 MAX_SUBJECT = 255
 MAX_TEXT = 65_536  # description and message bodies: 64 KiB of characters
-MAX_ID = 128
 MAX_REASON = 1_000
 MAX_TAGS = 20
 MAX_TAG = 50

@@ -18,8 +18,8 @@ from psycopg.types.json import Jsonb
 
 from casetrail.cases.domain.ticket import Ticket
 from casetrail.cases.projections.case_event_entries import case_event_entry
+from casetrail.cases.queries import CASE_EVENTS
 from casetrail.platform.subscriptions.view import BatchedView
-from casetrail.timeline.model import CASE_EVENTS
 
 COLUMNS = ("case_id", "version", "at", "kind", "summary", "payload")
 

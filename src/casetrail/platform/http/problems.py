@@ -38,6 +38,13 @@ class Problem(BaseModel):
     current_status: str | None = None
     current_version: int | None = None
 
+
+# The problems any route may answer with, for the OpenAPI document of a router.
+PROBLEMS: dict[int | str, dict[str, object]] = {
+    code: {"model": Problem, "content": {PROBLEM_JSON: {}}}
+    for code in (400, 401, 403, 404, 409, 413, 422, 429, 503)
+}
+
 logger = logging.getLogger(__name__)
 
 

@@ -14,14 +14,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from casetrail.cases.domain.values import AuthorType
-
 # POSIX-compatible on purpose: the analyst views use the same patterns in PostgreSQL.
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 PHONE_PATTERN = r"\+?[0-9][0-9 ().-]{6,}[0-9]"
 EMAIL_MASK = "[email]"
 PHONE_MASK = "[phone]"
 PSEUDONYM_PREFIX = "cust-"
+# The author type of a message the customer wrote: their id is personal data too.
+CUSTOMER_AUTHOR = "CUSTOMER"
 
 _EMAIL = re.compile(EMAIL_PATTERN)
 _PHONE = re.compile(PHONE_PATTERN)
@@ -47,7 +47,7 @@ def _masked_value(name: str, value: Any, author_type: Any = None) -> Any:
         return mask_text(str(value))
     if name == "attachment_uri":
         return None
-    if name == "author_id" and str(author_type) == AuthorType.CUSTOMER.value:
+    if name == "author_id" and str(author_type) == CUSTOMER_AUTHOR:
         return pseudonym(str(value))
     return value
 
