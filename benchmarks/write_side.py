@@ -144,7 +144,7 @@ request = function()
       nil, '{"customer_id":"cust-' .. (n %% 997) .. '","subject":"Case ' .. n .. '"}')
   end
   return wrk.format(nil, "/support/cases/" .. cases[(n %% #cases) + 1] .. "/messages",
-    nil, '{"author_type":"CUSTOMER","author_id":"c","body":"m' .. n .. '"}')
+    nil, '{"body":"m' .. n .. '"}')
 end
 """
 
