@@ -3,13 +3,17 @@ so the session's shared stack is never touched."""
 
 from __future__ import annotations
 
+import os
 import random
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from casetrail.cli.main import main
 from casetrail.devstack import ENGINE_NAMES
@@ -45,11 +49,29 @@ def throwaway(tmp_path: Path) -> Iterator[dict[str, str]]:
     environment = {"CASETRAIL_STACK_DIR": str(tmp_path / "stack")}
     environment |= {f"CASETRAIL_STACK_{name}": str(_unused_port()) for name in PORT_SETTINGS}
     yield environment
-    CliRunner().invoke(main, ["stack", "down"], env=environment)
+    _stack(environment, "down")
 
 
-def _stack(environment: dict[str, str], *arguments: str) -> Result:
-    return CliRunner().invoke(main, ["stack", *arguments], env=environment)
+@dataclass(frozen=True)
+class Run:
+    exit_code: int
+    output: str
+
+
+def _stack(environment: dict[str, str], *arguments: str) -> Run:
+    """`casetrail stack …` in a process of its own, as a user runs it: the engines it starts
+    are its children, never the test session's (whose other threads and children could
+    otherwise reap or signal them)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "casetrail", "stack", *arguments],
+        env={**os.environ, **environment},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    return Run(done.returncode, done.stdout)
 
 
 def _states(status_output: str) -> dict[str, str]:
