@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from eventsourcing.application import Application
@@ -23,7 +23,11 @@ from casetrail.platform.subscriptions.status import (
 from casetrail.platform.subscriptions.supervisor import Backoff, ProjectionSupervisor
 from casetrail.platform.subscriptions.versions import active_version
 from casetrail.platform.subscriptions.wakeups import LogWakeups
-from casetrail.platform.subscriptions.worker import AfterCommit, ProjectionWorker, RunnerOptions
+from casetrail.platform.subscriptions.worker import (
+    PROJECTION_RUNNER_DEFAULTS,
+    AfterCommit,
+    ProjectionWorker,
+)
 
 # A runner uses one pooled connection at a time (plus its lock connection, not pooled).
 RUNNER_CONNECTIONS = 1
@@ -73,7 +77,7 @@ def build_supervisor(
     """One runner per projection (default: those of every context), in this process."""
     names = list(register_projections()) if projections is None else projections
     wakeups = LogWakeups(database.connect, channel=f"{app.name}_events".lower())
-    options = RunnerOptions(batch_size=settings.projections.batch_size)
+    options = replace(PROJECTION_RUNNER_DEFAULTS, batch_size=settings.projections.batch_size)
     workers = [
         ProjectionWorker(
             projection,

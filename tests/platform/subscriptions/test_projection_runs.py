@@ -34,11 +34,12 @@ from casetrail.platform.subscriptions.library_runner import (
     one_event_projection,
     view_class,
 )
+from casetrail.platform.subscriptions.log_follower import FollowerOptions
 from casetrail.platform.subscriptions.metrics import ProjectionMetrics
 from casetrail.platform.subscriptions.rebuild import rebuild
 from casetrail.platform.subscriptions.versions import build_view, read_versions
 from casetrail.platform.subscriptions.view import BatchedView
-from casetrail.platform.subscriptions.worker import ProjectionWorker, RunnerOptions
+from casetrail.platform.subscriptions.worker import ProjectionWorker
 from casetrail.privacy.readable_log import ReadableSupportLog
 from tests.fixtures.history import record_history
 
@@ -246,7 +247,7 @@ def test_rebuild_switches_to_identical_rows_while_the_old_version_serves(
 def test_only_one_runner_is_active_and_the_other_takes_over(
     postgres_desk: SupportDesk, database: Database, database_url: str
 ) -> None:
-    options = RunnerOptions(batch_size=50, idle_poll_seconds=0.02, standby_poll_seconds=0.05)
+    options = FollowerOptions(batch_size=50, idle_poll_seconds=0.02, standby_poll_seconds=0.05)
     runners = []
     for _ in range(2):
         worker = ProjectionWorker(

@@ -1,14 +1,11 @@
-"""One projection runner: follows the notification log and applies it in batches.
+"""One projection runner: the platform's log follower (``log_follower``) on a projection's track.
 
-Only one runner per projection version is active across processes (a PostgreSQL advisory
-lock held on a dedicated connection); the others stand by and take over when it goes.
-While catching up, each transaction carries up to ``batch_size`` events; once caught up,
-the runner sleeps until the event store's NOTIFY (or a short poll) wakes it.
-
-Notification ids can have gaps (a rolled-back insert consumes ids). Reading "every
-notification after my position, in order" neither stalls on a gap nor skips past an event
-committed later with a lower id: the event store commits inserts in id order (it takes a
-table lock), so a lower id can never appear after a higher one became visible.
+A projection's track is versioned: only one runner per projection version is active across
+processes (a PostgreSQL advisory lock on the projection and version, held on a dedicated
+connection), and the position is kept in the tracking table of the version it writes, in the
+transaction that writes the rows. A rebuild fills a new version while the active one keeps
+serving; when it switches the views, the runner of the old version notices within
+``check_seconds``, gives its lock back and claims the new active version (blue/green).
 """
 
 from __future__ import annotations
@@ -16,9 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -26,7 +21,8 @@ from eventsourcing.application import Application
 from eventsourcing.postgres import PostgresDatastore
 from psycopg.rows import DictRow
 
-from casetrail.platform.subscriptions.batches import BeforeCommit, apply_batch, read_batch
+from casetrail.platform.subscriptions.batches import BeforeCommit
+from casetrail.platform.subscriptions.log_follower import Connect, FollowerOptions, LogFollower
 from casetrail.platform.subscriptions.metrics import ProjectionMetrics
 from casetrail.platform.subscriptions.positions import PositionBoard
 from casetrail.platform.subscriptions.versions import (
@@ -36,141 +32,157 @@ from casetrail.platform.subscriptions.versions import (
     lock_key,
     read_versions,
 )
-from casetrail.platform.subscriptions.view import Numbered
+from casetrail.platform.subscriptions.view import BatchedView, Numbered
 
 logger = logging.getLogger(__name__)
 
 AfterCommit = Callable[[Sequence[Numbered]], None]
 
-
-@dataclass(frozen=True)
-class RunnerOptions:
-    batch_size: int = 2_000
-    # How long an idle runner sleeps when no NOTIFY arrives (a missed one costs this much).
-    idle_poll_seconds: float = 0.5
-    # How often the runner checks its lock connection and whether a rebuild switched versions.
-    check_seconds: float = 0.5
-    # How often a standby runner tries to take over.
-    standby_poll_seconds: float = 1.0
+# A projection runner's defaults: larger batches and a shorter idle poll than a subscriber's.
+PROJECTION_RUNNER_DEFAULTS = FollowerOptions(batch_size=2_000, idle_poll_seconds=0.5)
 
 
-class ProjectionWorker:
+class ProjectionWorker(LogFollower):
     def __init__(
         self,
         projection: str,
         *,
         app: Application[Any],
         datastore: PostgresDatastore,
-        connect: Callable[[], psycopg.Connection[DictRow]],
+        connect: Connect,
         wake: threading.Event,
         metrics: ProjectionMetrics,
         board: PositionBoard | None = None,
-        options: RunnerOptions = RunnerOptions(),
+        options: FollowerOptions = PROJECTION_RUNNER_DEFAULTS,
         after_commit: AfterCommit | None = None,
     ) -> None:
+        self.projection_track = ProjectionTrack(
+            projection, app_name=str(app.name), datastore=datastore, after_commit=after_commit
+        )
+        super().__init__(
+            self.projection_track,
+            app=app,
+            connect=connect,
+            wake=wake,
+            report=ProjectionReport(projection, metrics),
+            options=options,
+            on_position=None if board is None else lambda p: board.advance(projection, p),
+        )
         self.projection = projection
-        self._app = app
+
+    @property
+    def before_commit(self) -> BeforeCommit | None:
+        """For tests and fault drills: called inside each batch's transaction, before commit."""
+        return self.projection_track.before_commit
+
+    @before_commit.setter
+    def before_commit(self, hook: BeforeCommit | None) -> None:
+        self.projection_track.before_commit = hook
+
+
+class ProjectionTrack:
+    """The active version of a projection: its lock, and its view's tracking row."""
+
+    topics: Sequence[str] = ()
+
+    def __init__(
+        self,
+        projection: str,
+        *,
+        app_name: str,
+        datastore: PostgresDatastore,
+        after_commit: AfterCommit | None = None,
+    ) -> None:
+        self.name = projection
+        self.app_name = app_name
         self._datastore = datastore
-        self._connect = connect
-        self._wake = wake
-        self._metrics = metrics
-        self._board = board
-        self._options = options
-        self.batches_applied = 0
-        self.is_active = False  # holds the lock and applies events
-        self.position = 0
-        # For tests and fault drills: called inside each batch's transaction, before commit.
-        self.before_commit: BeforeCommit | None = None
         # Told what each batch committed (cached answers built from the view are dropped).
         self.after_commit = after_commit
+        self.before_commit: BeforeCommit | None = None
 
-    @property
-    def name(self) -> str:
-        """The name it is supervised and reported under: its projection's."""
-        return self.projection
+    def claim(self, lock_conn: psycopg.Connection[DictRow]) -> ProjectionClaim | None:
+        version = active_version(lock_conn, self._datastore, self.name, self.app_name)
+        key = lock_key(self.name, version)
+        row = lock_conn.execute(
+            "SELECT pg_try_advisory_lock(%s, %s) AS got", (LOCK_NAMESPACE, key)
+        ).fetchone()
+        if not (row and row["got"]):
+            return None
+        logger.info("projection %s v%d: active", self.name, version)
+        view = build_view(self._datastore, self.name, version)
+        return ProjectionClaim(self, view, version, lock_conn)
 
-    def wake(self) -> None:
-        self._wake.set()
 
-    @property
-    def application_name(self) -> str:
-        return str(self._app.name)
-
-    def run(self, stop: threading.Event) -> None:
-        """Follow the log until ``stop`` is set; raises when it cannot go on."""
-        with self._connect() as lock_conn:
-            while not stop.is_set():
-                version = active_version(
-                    lock_conn, self._datastore, self.projection, self.application_name
-                )
-                if not _try_lock(lock_conn, self.projection, version):
-                    self._metrics.active.labels(self.projection).set(0)
-                    stop.wait(self._options.standby_poll_seconds)
-                    continue
-                self._metrics.active.labels(self.projection).set(1)
-                self.is_active = True
-                try:
-                    logger.info("projection %s v%d: active", self.projection, version)
-                    self._follow(lock_conn, version, stop)
-                finally:
-                    self.is_active = False
-                    self._metrics.active.labels(self.projection).set(0)
-                    if not lock_conn.closed:
-                        _unlock(lock_conn, self.projection, version)
-
-    def _follow(
-        self, lock_conn: psycopg.Connection[DictRow], version: int, stop: threading.Event
+class ProjectionClaim:
+    def __init__(
+        self,
+        track: ProjectionTrack,
+        view: BatchedView,
+        version: int,
+        lock_conn: psycopg.Connection[DictRow],
     ) -> None:
-        view = build_view(self._datastore, self.projection, version)
-        position = view.position(self.application_name)
-        self._publish(position)
-        next_check = time.monotonic() + self._options.check_seconds
-        while not stop.is_set():
-            if time.monotonic() >= next_check:
-                # Also proves the lock connection is alive: if it died, so did our lock.
-                if read_versions(lock_conn)[self.projection].active != version:
-                    logger.info("projection %s: v%d is not active", self.projection, version)
-                    return
-                next_check = time.monotonic() + self._options.check_seconds
-            self._wake.clear()
-            batch = read_batch(view, self._app, position, self._options.batch_size)
-            if batch is None:
-                self._wake.wait(self._options.idle_poll_seconds)
-                continue
-            try:
-                position = apply_batch(
-                    view,
-                    self.application_name,
-                    batch,
-                    before_commit=self.before_commit,
-                    metrics=self._metrics,
-                )
-            finally:
-                # Also when the batch failed: the events before a poison one were committed,
-                # and telling about an event that was not does no harm.
-                if self.after_commit is not None:
-                    self.after_commit(batch.events)
-            self.batches_applied += 1
-            self._metrics.blocked_at.labels(self.projection).set(0)
-            self._publish(position)
+        self._track = track
+        self._view = view
+        self._version = version
+        self._lock_conn = lock_conn
 
-    def _publish(self, position: int) -> None:
-        self.position = position
-        if self._board is not None:
-            self._board.advance(self.projection, position)
+    def position(self) -> int:
+        return self._view.position(self._track.app_name)
 
+    def still_held(self) -> bool:
+        # Also proves the lock connection is alive: if it died, so did the lock.
+        active = read_versions(self._lock_conn)[self._track.name].active
+        if active != self._version:
+            logger.info("projection %s: v%d is not active", self._track.name, self._version)
+            return False
+        return True
 
-def _try_lock(conn: psycopg.Connection[DictRow], projection: str, version: int) -> bool:
-    row = conn.execute(
-        "SELECT pg_try_advisory_lock(%s, %s) AS got",
-        (LOCK_NAMESPACE, lock_key(projection, version)),
-    ).fetchone()
-    return bool(row and row["got"])
+    def parked_between(self, after: int, up_to: int) -> set[int]:
+        return self._view.parked_between(after, up_to)
+
+    def commit(self, events: list[Numbered], stop: threading.Event) -> int:  # noqa: ARG002
+        # (one short transaction: nothing to interrupt)
+        track = self._track
+        hook = track.before_commit
+        try:
+            self._view.apply(
+                track.app_name,
+                events,
+                before_commit=None if hook is None else lambda: hook(events),
+            )
+        finally:
+            # Also when the batch failed: the events before a poison one were committed, and
+            # telling about an event that was not does no harm.
+            if track.after_commit is not None:
+                track.after_commit(events)
+        return len(events)
+
+    def release(self) -> None:
+        key = lock_key(self._track.name, self._version)
+        with contextlib.suppress(psycopg.Error):  # a broken connection released it already
+            self._lock_conn.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, key))
 
 
-def _unlock(conn: psycopg.Connection[DictRow], projection: str, version: int) -> None:
-    # A broken connection has released the lock already.
-    with contextlib.suppress(psycopg.Error):
-        conn.execute(
-            "SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, lock_key(projection, version))
-        )
+class ProjectionReport:
+    """A projection runner's metrics (``casetrail_projection_*``); its lag is read from the
+    database by the status collector, which also sees runners in other processes."""
+
+    tracks_lag = False
+
+    def __init__(self, name: str, metrics: ProjectionMetrics) -> None:
+        self._name = name
+        self._metrics = metrics
+
+    def active(self, is_active: bool) -> None:
+        self._metrics.active.labels(self._name).set(1 if is_active else 0)
+
+    def committed(self, events: int, seconds: float) -> None:
+        self._metrics.events.labels(self._name).inc(events)
+        self._metrics.batches.labels(self._name).inc()
+        self._metrics.batch_seconds.labels(self._name).observe(seconds)
+
+    def unblocked(self) -> None:
+        self._metrics.blocked_at.labels(self._name).set(0)
+
+    def lag(self, events: int, seconds: float | None) -> None:
+        """Not kept here (see the class's note)."""
