@@ -8,18 +8,20 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter
 
-from casetrail.cases.wiring import CASES
+from casetrail.cases.wiring import cases_context
 from casetrail.commerce.wiring import COMMERCE
 from casetrail.platform.context_wiring import ContextWiring
 from casetrail.platform.subscriptions.catalog import register
 from casetrail.platform.subscriptions.view import BatchedView
 from casetrail.platform.timers.fire import Handler
 from casetrail.privacy.wiring import PRIVACY
+from casetrail.timeline.wiring import CASE_TIMELINE, TIMELINE
 
 CONTEXTS: tuple[ContextWiring, ...] = (
-    CASES,
+    cases_context(case_detail=CASE_TIMELINE),
     COMMERCE,
     PRIVACY,
+    TIMELINE,
 )
 
 Contexts = Sequence[ContextWiring]

@@ -1,22 +1,35 @@
-"""``?includeTimeline=true`` on ``GET /support/cases/{id}``: parameters, service, response."""
+"""``?includeTimeline=true`` on ``GET /support/cases/{id}``: parameters, service, response.
+
+The timeline hands this to the cases context as an addition to its case route
+(``CASE_TIMELINE``, see ``casetrail.cases.api.case_detail``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime
 
-from casetrail.cases.api.published import CaseRead, case_read, case_read_from_row, current_actor
+from casetrail.cases.api.published import (
+    CaseAsked,
+    CaseRead,
+    case_read,
+    case_read_from_row,
+    current_actor,
+)
 from casetrail.cases.published import ReadModel, SupportDesk, may_read_internal_notes
 from casetrail.kernel.actor import Actor
 from casetrail.platform.http.parameters import invalid_parameter
+from casetrail.platform.http.permissions import forbidden
+from casetrail.platform.http.principals import Role
 from casetrail.platform.http.problems import ApiProblem
 from casetrail.platform.http.read_your_writes import MIN_POSITION_HEADER, STALE_HEADER
 from casetrail.timeline.model import DEFAULT_LIMIT, MAX_LIMIT, TimelineQuery
+from casetrail.timeline.schemas import CaseWithTimeline
 from casetrail.timeline.service import Answered, CaseTimelineService
 
 SOURCE_HEADER = "X-Casetrail-Timeline-Source"
@@ -131,3 +144,27 @@ async def case_with_timeline(
 
     answered = await service.answer(params.query(case_id), load_case, params.min_position)
     return timeline_response(answered)
+
+
+@dataclass(frozen=True)
+class CaseTimelineAddition:
+    """``?includeTimeline=true`` and its answer, added to the cases context's case route."""
+
+    parameters: Callable[..., Any] = timeline_params
+    response_model: Any = CaseWithTimeline
+
+    async def answer(self, parameters: TimelineParams, case: CaseAsked) -> Response | None:
+        if not parameters.include:
+            return None
+        if case.principal.role in (Role.ANALYST, Role.CUSTOMER):
+            # Cached answers are the staff's view; analysts have the masked Trino views.
+            raise forbidden("the timeline is for support staff and services")
+        if case.as_of is not None:
+            invalid_parameter("includeTimeline", "the timeline cannot be combined with as_of")
+        service = get_case_timeline(case.request)
+        return await case_with_timeline(
+            service, case.case_id, parameters, case.read_model, case.desk
+        )
+
+
+CASE_TIMELINE = CaseTimelineAddition()

@@ -5,6 +5,7 @@ what a caller may see."""
 from __future__ import annotations
 
 from casetrail.cases.api.audience import shown_history, shown_messages
+from casetrail.cases.api.case_detail import CaseAsked, CaseDetailAddition
 from casetrail.cases.api.case_views import case_read_from_row
 from casetrail.cases.api.deps import Desk, current_actor
 from casetrail.cases.api.query_deps import ReadModelDep
@@ -22,6 +23,8 @@ from casetrail.cases.api.visibility import own_customer
 __all__ = [
     "MAX_REASON",
     "ActorRead",
+    "CaseAsked",
+    "CaseDetailAddition",
     "CaseRead",
     "Desk",
     "HistoryEntryRead",

@@ -9,9 +9,7 @@ from dataclasses import replace
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Depends, Query, Response
 
 from casetrail.cases.api.audience import shown, shown_messages
 from casetrail.cases.api.case_list_params import (
@@ -23,14 +21,12 @@ from casetrail.cases.api.case_list_params import (
 )
 from casetrail.cases.api.case_views import (
     case_list_item,
-    case_read_from_row,
     message_read_from_row,
 )
 from casetrail.cases.api.deps import Desk
 from casetrail.cases.api.query_deps import ReadModelDep, wait_for_position
 from casetrail.cases.api.query_schemas import CasePage
-from casetrail.cases.api.routes_cases import case_read
-from casetrail.cases.api.schemas import CaseRead, MessagePage
+from casetrail.cases.api.schemas import MessagePage
 from casetrail.cases.api.visibility import VISIBLE_CASE, own_customer
 from casetrail.cases.queries import CASE_LIST, CASE_MESSAGES, CaseFilter
 from casetrail.cases.queries import CasePage as RowPage
@@ -44,16 +40,10 @@ from casetrail.platform.http.cursors import (
     encode_cursor,
 )
 from casetrail.platform.http.parameters import invalid_parameter
-from casetrail.platform.http.permissions import READS_CASES, ReadsCases, forbidden
+from casetrail.platform.http.permissions import READS_CASES, ReadsCases
 from casetrail.platform.http.principals import Principal, Role
 from casetrail.platform.http.problems import PROBLEMS
 from casetrail.platform.http.read_your_writes import STALE_HEADER
-from casetrail.timeline.published import (
-    CaseWithTimeline,
-    Timeline,
-    case_with_timeline,
-    get_case_timeline,
-)
 
 router = APIRouter(
     prefix="/support/cases", tags=["cases"], responses=PROBLEMS, dependencies=[Authenticated]
@@ -110,57 +100,6 @@ def case_page(
         next_cursor=next_cursor,
         limit=page.limit,
     )
-
-
-@router.get(
-    "/{case_id}",
-    response_model=CaseRead | CaseWithTimeline,
-    dependencies=[READS_CASES, VISIBLE_CASE, CaseListFresh],
-)
-async def get_case(
-    case_id: UUID,
-    principal: ReadsCases,
-    read_model: ReadModelDep,
-    desk: Desk,
-    request: Request,
-    response: Response,
-    timeline: Timeline,
-    as_of: Annotated[
-        AwareDatetime | None,
-        Query(description="RFC 3339 time: the case as it stood at that moment."),
-    ] = None,
-) -> CaseRead | Response:
-    if timeline.include:
-        if principal.role in (Role.ANALYST, Role.CUSTOMER):
-            # Cached answers are the staff's view; analysts have the masked Trino views.
-            raise forbidden("the timeline is for support staff and services")
-        if as_of is not None:
-            invalid_parameter("includeTimeline", "the timeline cannot be combined with as_of")
-        service = get_case_timeline(request)
-        return await case_with_timeline(service, case_id, timeline, read_model, desk)
-    case = await run_in_threadpool(case_now, case_id, read_model, desk, response, as_of)
-    return shown(principal, case)
-
-
-def case_now(
-    case_id: UUID,
-    read_model: ReadModelDep,
-    desk: Desk,
-    response: Response,
-    as_of: AwareDatetime | None,
-) -> CaseRead:
-    if as_of is not None:
-        ticket = desk.get_case_as_of(case_id, as_of)
-        response.headers["ETag"] = f'"{ticket.version}"'
-        return case_read(ticket)
-    row = read_model.get_case(case_id)
-    if row is None:
-        # Not projected yet (or not at all): the event store knows, and 404s if need be.
-        ticket = desk.get_case(case_id)
-        response.headers["ETag"] = f'"{ticket.version}"'
-        return case_read(ticket)
-    response.headers["ETag"] = f'"{row.version}"'
-    return case_read_from_row(row)
 
 
 @router.get(
