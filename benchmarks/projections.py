@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -202,7 +203,8 @@ class TimedBoard(PositionBoard):
 
     def __init__(self) -> None:
         super().__init__()
-        self.reached: dict[str, list[tuple[int, float]]] = {name: [] for name in PROJECTION_NAMES}
+        # Every projection the runners follow (not only the case queries' own).
+        self.reached: dict[str, list[tuple[int, float]]] = defaultdict(list)
 
     def advance(self, projection: str, position: int) -> None:
         self.reached[projection].append((position, time.perf_counter()))
@@ -283,7 +285,7 @@ def lag_figures(database_url: str, rate: float, seconds: float) -> list[Figure]:
     for position, committed in done:
         reached = [
             next(at for reached_position, at in board.reached[name] if reached_position >= position)
-            for name in PROJECTION_NAMES
+            for name in board.reached
         ]
         lags.append(max(0.0, max(reached) - committed))
     achieved = len(done) / seconds
