@@ -2,6 +2,10 @@
 records written in the same transaction as the events they answer for (kept for a stated
 retention, deleted sooner when their case's customer is erased), plus the sequence that
 numbers cases.
+
+Processes that start together (API replicas, the projector, the relay) create the schema one
+at a time: PostgreSQL refuses two sessions running the same ``CREATE OR REPLACE FUNCTION`` at
+once ("tuple concurrently updated"), which would stop one of them at start-up.
 """
 
 from __future__ import annotations
@@ -11,15 +15,31 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
 from casetrail.platform.eventstore.ports import IdempotencyRecord
+from casetrail.platform.migrations import MIGRATION_LOCK_CLASS
+
+# The second key of the advisory lock the event store's schema creation takes.
+SCHEMA_LOCK_KEY = 0x5C4E
 
 
 class SupportEventRecorder(PostgresApplicationRecorder):
+    def create_table(self) -> None:
+        """Create the schema under an advisory lock, on a connection of its own (the pool's
+        connections run the statements)."""
+        kwargs = self.datastore.pool.kwargs
+        settings = {**(kwargs() if callable(kwargs) else kwargs or {}), "autocommit": True}
+        with psycopg.connect(**settings) as lock_conn:
+            lock_conn.execute(
+                "SELECT pg_advisory_lock(%s, %s)", (MIGRATION_LOCK_CLASS, SCHEMA_LOCK_KEY)
+            )
+            super().create_table()
+
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
     ) -> None:
