@@ -27,6 +27,7 @@ from casetrail.platform.http import routes_benchmark, routes_health
 from casetrail.platform.http.authentication import Authentication, RateLimitHeaders
 from casetrail.platform.http.body_limit import BodySizeLimit
 from casetrail.platform.http.bounded_http import HeadLimits, bounded_http_protocol
+from casetrail.platform.http.docs_pages import install_docs_pages
 from casetrail.platform.http.openapi_document import install_openapi_document
 from casetrail.platform.http.problems import install_problem_handlers
 from casetrail.platform.http.request_metrics import RequestMetrics
@@ -62,7 +63,10 @@ def build_api_app(dependencies: ApiDependencies, contexts: Contexts = CONTEXTS) 
         title="casetrail",
         version=__version__,
         description="Event-sourced customer-support backend: cases, conversations, context.",
+        docs_url=None,
+        redoc_url=None,
     )
+    install_docs_pages(app, "casetrail")
     desk = dependencies.desk
     app.state.desk = desk
     app.state.readiness_checks = dict(dependencies.readiness_checks)
