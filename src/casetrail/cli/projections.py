@@ -58,7 +58,7 @@ def attached() -> Iterator[OperatorSession]:
 def project(metrics_port: int | None) -> None:
     """Run the projection runners alone (to scale them apart from the API)."""
     settings = load_settings()
-    log_to_stderr()
+    log_to_stderr(settings)
     try:
         with (
             stop_requested() as stop,

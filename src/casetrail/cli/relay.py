@@ -22,7 +22,7 @@ def relay(metrics_port: int | None) -> None:
     settings = load_settings()
     if not settings.kafka.bootstrap_servers:
         raise click.ClickException("set CASETRAIL_KAFKA_BOOTSTRAP_SERVERS to relay case events")
-    log_to_stderr()
+    log_to_stderr(settings)
     with stop_requested() as stop, relay_alone(settings) as (core, role):
         if metrics_port is not None:
             start_http_server(metrics_port, addr=settings.http.host, registry=core.registry)

@@ -30,7 +30,7 @@ def scheduler(show_status: bool, metrics_port: int | None) -> None:
             status = scheduler_status(database.url)
         click.echo(status_lines(status))
         return
-    log_to_stderr()
+    log_to_stderr(settings)
     registry = CollectorRegistry()
     with (
         stop_requested() as stop,

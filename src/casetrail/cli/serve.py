@@ -42,7 +42,7 @@ def serve(
     # Bound before anything starts: a busy port or an address this machine lacks is one line.
     shared = shared_port or workers > 1
     listener = bind_listener(settings.http.host, settings.http.port, shared=shared)
-    log_to_stderr()
+    log_to_stderr(settings)
     sibling_arguments = [
         *("--host", settings.http.host, "--port", str(settings.http.port), "--shared-port"),
         *(("--no-workers",) if no_workers else ()),

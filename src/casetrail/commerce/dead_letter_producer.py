@@ -10,6 +10,7 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from casetrail.commerce.dead_letters import DeadLetter
 from casetrail.commerce.ports import DeadLetterUnavailable
+from casetrail.platform.kafka_logs import librdkafka_logger
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ class KafkaDeadLetterSink:
             "linger.ms": 5,
             "message.timeout.ms": int(timeout_seconds * 1000),
             "client.id": "casetrail-commerce-dlq",
+            "logger": librdkafka_logger(),
             **config,
         }
         self._producer: Producer | None = None

@@ -45,6 +45,7 @@ from casetrail.commerce.processor import (
     ProcessingStopped,
 )
 from casetrail.commerce.topics import TopicMap
+from casetrail.platform.kafka_logs import librdkafka_logger
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ class CommerceConsumer:
                 "auto.offset.reset": "earliest",
                 "isolation.level": "read_committed",
                 "client.id": f"casetrail-{options.group}",
+                "logger": librdkafka_logger(),
                 **dict(options.extra),
             }
         )
@@ -225,7 +227,8 @@ class CommerceConsumer:
             raise KafkaException(error)
         if error.code() == KafkaError._PARTITION_EOF:
             return
-        logger.warning("kafka: %s", error.str())
+        # Rate-limited with librdkafka's own lines: an unreachable broker repeats itself.
+        librdkafka_logger().warning("%s [%s] %s", "CONSUME", "casetrail", error.str())
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         stored = self._stored_positions([tp.topic for tp in partitions if tp.topic])

@@ -30,10 +30,12 @@ from casetrail.platform.http.bounded_http import HeadLimits, bounded_http_protoc
 from casetrail.platform.http.docs_pages import install_docs_pages
 from casetrail.platform.http.openapi_document import install_openapi_document
 from casetrail.platform.http.problems import install_problem_handlers
+from casetrail.platform.http.request_log import RequestLog
 from casetrail.platform.http.request_metrics import RequestMetrics
 from casetrail.platform.http.routes_benchmark import RawRead
 from casetrail.platform.http.routes_health import ReadinessCheck
 from casetrail.platform.http.unstorable_guard import UnstorableTextGuard
+from casetrail.platform.logs import in_log_context
 from casetrail.privacy.erasure_command import CustomerErasure
 from casetrail.timeline.service import CaseTimelineService
 
@@ -89,6 +91,8 @@ def build_api_app(dependencies: ApiDependencies, contexts: Contexts = CONTEXTS) 
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(UnstorableTextGuard)
+    # Outermost: every answer, refusals by the middlewares above included, is logged.
+    app.add_middleware(RequestLog)
     return app
 
 
@@ -103,14 +107,20 @@ class ApiServer:
         self._listener = listener
         self._server = uvicorn.Server(
             uvicorn.Config(
-                app, http=bounded_http_protocol(limits), log_level="warning", access_log=False
+                app,
+                http=bounded_http_protocol(limits),
+                log_level="warning",
+                access_log=False,  # RequestLog writes one line per request
+                log_config=None,  # uvicorn's own lines go through casetrail's logging
             )
         )
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._listener]}, name="api"
+            target=in_log_context(self._server.run, role="api"),
+            kwargs={"sockets": [self._listener]},
+            name="api",
         )
         self._thread.start()
 

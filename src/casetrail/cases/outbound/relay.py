@@ -34,6 +34,7 @@ from casetrail.cases.outbound.integration_events import (
     outbound_for,
 )
 from casetrail.cases.service.desk import SupportDesk
+from casetrail.platform.kafka_logs import librdkafka_logger
 from casetrail.platform.metrics import (
     RELAY_ACTIVE,
     RELAY_LAG_EVENTS,
@@ -136,6 +137,7 @@ def producer_config(bootstrap_servers: str) -> dict[str, Any]:
         "message.timeout.ms": 0,
         "linger.ms": 5,
         "compression.type": "lz4",
+        "logger": librdkafka_logger(),
     }
 
 
