@@ -19,7 +19,7 @@ from casetrail.bootstrap.commerce import (
 )
 from casetrail.bootstrap.commerce_database import commerce_database
 from casetrail.bootstrap.settings import Settings
-from casetrail.cli.logs import log_to_stderr
+from casetrail.cli.logs import observe
 from casetrail.commerce.dead_letters import DeadLetterLimitExceeded
 from casetrail.commerce.kafka_consumer import ConsumerTotals
 from casetrail.platform.embedded_postgres import LocalPostgresError
@@ -36,7 +36,7 @@ def consume(group: str | None) -> None:
     stores it and leaves the group.
     """
     settings = Settings()
-    log_to_stderr(settings)
+    observe(settings)
     stop = threading.Event()
 
     def request_stop(_signum: int, _frame: FrameType | None) -> None:

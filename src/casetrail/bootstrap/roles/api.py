@@ -32,6 +32,7 @@ from casetrail.platform.http.openapi_document import install_openapi_document
 from casetrail.platform.http.problems import install_problem_handlers
 from casetrail.platform.http.request_log import RequestLog
 from casetrail.platform.http.request_metrics import RequestMetrics
+from casetrail.platform.http.request_tracing import trace_requests
 from casetrail.platform.http.routes_benchmark import RawRead
 from casetrail.platform.http.routes_health import ReadinessCheck
 from casetrail.platform.http.unstorable_guard import UnstorableTextGuard
@@ -93,6 +94,7 @@ def build_api_app(dependencies: ApiDependencies, contexts: Contexts = CONTEXTS) 
     app.add_middleware(UnstorableTextGuard)
     # Outermost: every answer, refusals by the middlewares above included, is logged.
     app.add_middleware(RequestLog)
+    trace_requests(app)
     return app
 
 

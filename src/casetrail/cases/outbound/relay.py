@@ -24,6 +24,7 @@ from uuid import UUID
 
 from confluent_kafka import KafkaError, Message, Producer
 from eventsourcing.domain import AggregateEvent
+from opentelemetry.trace import SpanKind
 from prometheus_client import CollectorRegistry
 
 from casetrail.cases.domain.conversation import Conversation
@@ -52,6 +53,7 @@ from casetrail.platform.subscriptions.subscriber_positions import SubscriberPosi
 from casetrail.platform.subscriptions.supervisor import supervise
 from casetrail.platform.subscriptions.view import Numbered
 from casetrail.platform.subscriptions.wakeups import LogWakeups
+from casetrail.platform.tracing import attributes_of, span
 
 logger = logging.getLogger(__name__)
 
@@ -157,11 +159,12 @@ class CaseEventPublisher:
         self._failed: list[KafkaError] = []
 
     def deliver(self, events: Sequence[Numbered], stop: threading.Event) -> None:
-        for _number, event in events:
-            outbound = self._outbound(cast("AggregateEvent", event))
-            if outbound is not None:
-                self._produce(outbound)
-        self._wait_for_acknowledgement(stop)
+        with span("kafka produce", attributes_of(events=len(events)), SpanKind.PRODUCER):
+            for _number, event in events:
+                outbound = self._outbound(cast("AggregateEvent", event))
+                if outbound is not None:
+                    self._produce(outbound)
+            self._wait_for_acknowledgement(stop)
 
     def _outbound(self, event: AggregateEvent) -> Outbound | None:
         case = self._states.after(event)
