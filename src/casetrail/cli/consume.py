@@ -23,6 +23,7 @@ from casetrail.cli.logs import observe
 from casetrail.commerce.dead_letters import DeadLetterLimitExceeded
 from casetrail.commerce.kafka_consumer import ConsumerTotals
 from casetrail.platform.embedded_postgres import LocalPostgresError
+from casetrail.platform.logs import bind_log_context
 
 
 @click.command()
@@ -37,6 +38,7 @@ def consume(group: str | None) -> None:
     """
     settings = Settings()
     observe(settings)
+    bind_log_context(role="consumer")
     stop = threading.Event()
 
     def request_stop(_signum: int, _frame: FrameType | None) -> None:
