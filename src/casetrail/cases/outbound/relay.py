@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, cast
@@ -56,6 +57,9 @@ from casetrail.platform.subscriptions.wakeups import LogWakeups
 from casetrail.platform.tracing import attributes_of, span
 
 logger = logging.getLogger(__name__)
+
+# How often the relay repeats that Kafka has not acknowledged its batch.
+WAITING_WARNING_SECONDS = 30.0
 
 RELAY_NAME = "support.case-events"
 # Where the relay's position has always been kept (so an upgrade resumes where it was).
@@ -193,8 +197,17 @@ class CaseEventPublisher:
             self._failed.append(error)
 
     def _wait_for_acknowledgement(self, stop: threading.Event) -> None:
+        started = time.monotonic()
+        next_warning = started + 1.0
         while self._producer.flush(1.0) > 0:
-            logger.warning("Kafka has not acknowledged the relay's batch yet; waiting")
+            now = time.monotonic()
+            if now >= next_warning:
+                # Once, then every half minute: an outage is not a line a second.
+                logger.warning(
+                    "Kafka has not acknowledged the relay's batch for %.0f s; waiting",
+                    now - started,
+                )
+                next_warning = now + WAITING_WARNING_SECONDS
             if stop.is_set():
                 raise RelayStopped
         if self._failed:
