@@ -4,12 +4,16 @@ batches, Kafka produce, Trino queries; exported over OTLP/HTTP to the endpoint t
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+import structlog
 from fastapi.testclient import TestClient
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -24,6 +28,7 @@ from casetrail.cases.service.commands import CommandContext, OpenCase
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.kernel.actor import Actor
 from casetrail.platform.http.read_your_writes import MIN_POSITION_HEADER
+from casetrail.platform.logs import LogFormat, configure_logging
 from casetrail.platform.tracing import (
     span,
     start_tracing,
@@ -90,6 +95,25 @@ def test_a_request_and_the_command_it_ran_are_one_trace(spans: InMemorySpanExpor
     assert command.context.trace_id == request.context.trace_id
     assert command.attributes is not None
     assert command.attributes["casetrail.ticket_id"] == opened.json()["id"]
+
+
+def test_a_requests_log_line_names_its_trace(spans: InMemorySpanExporter) -> None:
+    stream = io.StringIO()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    configure_logging(LogFormat.JSON, "INFO", stream=stream)
+    try:
+        with memory_api() as api:
+            api.get("/support/cases")
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        structlog.reset_defaults()
+    (request,) = named(spans, "GET /support/cases")
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    (line,) = [line for line in lines if line["event"] == "request"]
+    assert request.context is not None
+    assert line["trace_id"] == f"{request.context.trace_id:032x}"
 
 
 def test_a_callers_traceparent_makes_the_request_a_child_of_theirs(

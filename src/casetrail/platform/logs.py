@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any, TextIO, TypeVar
 
 import structlog
+from opentelemetry import trace
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 T = TypeVar("T")
@@ -38,6 +39,15 @@ def _thread_name(_logger: WrappedLogger, _name: str, event: EventDict) -> EventD
     return event
 
 
+def _trace_ids(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
+    """The trace and span a line was logged in, when tracing is on: logs and traces meet."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event.setdefault("trace_id", f"{context.trace_id:032x}")
+        event.setdefault("span_id", f"{context.span_id:016x}")
+    return event
+
+
 def _without_empty(_logger: WrappedLogger, _name: str, event: EventDict) -> EventDict:
     return {key: value for key, value in event.items() if value is not None}
 
@@ -49,6 +59,7 @@ _SHARED: list[Processor] = [
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     structlog.stdlib.ExtraAdder(),
     _thread_name,
+    _trace_ids,
     _without_empty,
 ]
 
