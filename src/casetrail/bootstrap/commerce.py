@@ -6,6 +6,7 @@ import gc
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
@@ -25,6 +26,7 @@ from casetrail.commerce.ports import StoreUnavailable
 from casetrail.commerce.postgres_store import PostgresContextStore
 from casetrail.commerce.processor import Backoff
 from casetrail.commerce.topics import TopicMap
+from casetrail.platform.kafka_logs import librdkafka_logger
 from casetrail.timeline.model import TimelineInvalidation
 
 logger = logging.getLogger(__name__)
@@ -56,7 +58,8 @@ def backoff(settings: Settings) -> Backoff:
 def check_topics(bootstrap_servers: str, topics: TopicMap, timeout: float = 15.0) -> None:
     """Fail with one clear line when the broker is unreachable or a topic is missing,
     rather than wait on a topic that will never exist."""
-    admin = AdminClient({"bootstrap.servers": bootstrap_servers})
+    config: dict[str, Any] = {"bootstrap.servers": bootstrap_servers, "logger": librdkafka_logger()}
+    admin = AdminClient(config)
     try:
         existing = set(admin.list_topics(timeout=timeout).topics)
     except KafkaException as error:

@@ -11,14 +11,20 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import Field, PostgresDsn, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from casetrail.bootstrap.settings_groups import SettingsGroup
-from casetrail.bootstrap.settings_sources import FlatEnvironment, FlatKeywords, nest
+from casetrail.bootstrap.settings_sources import (
+    FlatEnvironment,
+    FlatKeywords,
+    OpenTelemetryEnvironment,
+    nest,
+)
+from casetrail.platform.logs import LogFormat
 
 # Accepted in development only: production refuses to start with it.
 DEVELOPMENT_SECRET = "casetrail-development-secret-change-me"  # noqa: S105
@@ -204,6 +210,34 @@ class SchedulerSettings(SettingsGroup):
     max_sleep_seconds: float = Field(default=10.0, gt=0, le=300)
 
 
+class LogSettings(SettingsGroup):
+    """Log lines on stderr: ``json`` (one object a line), ``console`` (for people), or
+    ``auto`` — console when stderr is a terminal, JSON otherwise. librdkafka's own lines go
+    through the same logging, at most ``kafka_lines_per_minute`` of each kind a minute."""
+
+    env_prefix = "log_"
+
+    format: LogFormat = LogFormat.AUTO
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    kafka_lines_per_minute: int = Field(default=6, ge=1, le=10_000)
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def upper_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+class TracingSettings(SettingsGroup):
+    """OpenTelemetry spans, exported over OTLP/HTTP when an endpoint is set — read from
+    the standard ``OTEL_EXPORTER_OTLP_ENDPOINT`` and ``OTEL_SERVICE_NAME`` — and not made
+    at all otherwise."""
+
+    env_prefix = "tracing_"
+
+    otlp_endpoint: str | None = None
+    service_name: str = Field(default="casetrail", min_length=1)
+
+
 class StackSettings(SettingsGroup):
     """The local engine stack (`casetrail stack`): real engines on loopback, for development
     and CI. Ports sit 10000 above each engine's usual one, so a stack never fights a system
@@ -250,6 +284,8 @@ class Settings(BaseSettings):
     commerce: CommerceSettings = CommerceSettings()
     timeline: TimelineSettings = TimelineSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    logs: LogSettings = LogSettings()
+    tracing: TracingSettings = TracingSettings()
     stack: StackSettings = StackSettings()
 
     @classmethod
@@ -262,7 +298,11 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,  # noqa: ARG003
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Keyword arguments first, then the environment; no .env or secrets files.
-        return FlatKeywords(settings_cls, init_settings), FlatEnvironment(settings_cls)
+        return (
+            FlatKeywords(settings_cls, init_settings),
+            FlatEnvironment(settings_cls),
+            OpenTelemetryEnvironment(settings_cls),
+        )
 
     @model_validator(mode="after")
     def refuse_development_secrets_in_production(self) -> Settings:

@@ -81,6 +81,26 @@ class FlatEnvironment(PydanticBaseSettingsSource):
         return nest(self.settings_cls, flat)
 
 
+class OpenTelemetryEnvironment(PydanticBaseSettingsSource):
+    """The standard OpenTelemetry variables casetrail honours, into the tracing group."""
+
+    VARIABLES: typing.ClassVar[dict[str, str]] = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "otlp_endpoint",
+        "OTEL_SERVICE_NAME": "service_name",
+    }
+
+    def get_field_value(self, _field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found = {
+            field: os.environ[variable]
+            for variable, field in self.VARIABLES.items()
+            if os.environ.get(variable)
+        }
+        return {"tracing": found} if found else {}
+
+
 class FlatKeywords(PydanticBaseSettingsSource):
     """Keyword arguments by variable name (``Settings(database_url=...)``) or by group."""
 

@@ -59,6 +59,7 @@ class CaseFilter:
     updated_after: datetime | None = None
     updated_before: datetime | None = None
     text: str | None = None  # full-text search over subject and description
+    case_number: str | None = None  # as cases carry it: CS-000123
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,10 @@ class ReadModel(Protocol):
         ...
 
     def get_case(self, case_id: UUID) -> CaseRow | None: ...
+
+    def case_id_for_number(self, case_number: str) -> UUID | None:
+        """The id of the case that carries ``case_number`` (``CS-000123``), if projected."""
+        ...
 
     def list_cases(self, query: CaseQuery) -> CasePage: ...
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 from types import FrameType
@@ -20,9 +19,11 @@ from casetrail.bootstrap.commerce import (
 )
 from casetrail.bootstrap.commerce_database import commerce_database
 from casetrail.bootstrap.settings import Settings
+from casetrail.cli.logs import observe
 from casetrail.commerce.dead_letters import DeadLetterLimitExceeded
 from casetrail.commerce.kafka_consumer import ConsumerTotals
 from casetrail.platform.embedded_postgres import LocalPostgresError
+from casetrail.platform.logs import bind_log_context
 
 
 @click.command()
@@ -36,9 +37,8 @@ def consume(group: str | None) -> None:
     stores it and leaves the group.
     """
     settings = Settings()
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    observe(settings)
+    bind_log_context(role="consumer")
     stop = threading.Event()
 
     def request_stop(_signum: int, _frame: FrameType | None) -> None:

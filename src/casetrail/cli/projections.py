@@ -16,7 +16,7 @@ from casetrail.bootstrap.contexts import projection_views
 from casetrail.bootstrap.operator import OperatorSession, operator_session
 from casetrail.bootstrap.roles.base import running
 from casetrail.cli.errors import load_settings
-from casetrail.cli.logs import log_to_stderr
+from casetrail.cli.logs import observe
 from casetrail.cli.signals import stop_requested
 from casetrail.platform.embedded_postgres import LocalPostgresError
 from casetrail.platform.subscriptions.blocked import (
@@ -58,7 +58,7 @@ def attached() -> Iterator[OperatorSession]:
 def project(metrics_port: int | None) -> None:
     """Run the projection runners alone (to scale them apart from the API)."""
     settings = load_settings()
-    log_to_stderr()
+    observe(settings)
     try:
         with (
             stop_requested() as stop,

@@ -8,7 +8,7 @@ from prometheus_client import start_http_server
 from casetrail.bootstrap.alone import relay_alone
 from casetrail.bootstrap.roles.base import running
 from casetrail.cli.errors import load_settings
-from casetrail.cli.logs import log_to_stderr
+from casetrail.cli.logs import observe
 from casetrail.cli.signals import stop_requested
 
 
@@ -22,7 +22,7 @@ def relay(metrics_port: int | None) -> None:
     settings = load_settings()
     if not settings.kafka.bootstrap_servers:
         raise click.ClickException("set CASETRAIL_KAFKA_BOOTSTRAP_SERVERS to relay case events")
-    log_to_stderr()
+    observe(settings)
     with stop_requested() as stop, relay_alone(settings) as (core, role):
         if metrics_port is not None:
             start_http_server(metrics_port, addr=settings.http.host, registry=core.registry)

@@ -10,7 +10,7 @@ from casetrail.bootstrap.event_store import event_store_database
 from casetrail.bootstrap.roles.base import running
 from casetrail.bootstrap.roles.scheduler import scheduler_status
 from casetrail.cli.errors import load_settings
-from casetrail.cli.logs import log_to_stderr
+from casetrail.cli.logs import observe
 from casetrail.cli.projections import database_errors_in_one_line
 from casetrail.cli.signals import stop_requested
 from casetrail.platform.timers import TimerStatus
@@ -30,7 +30,7 @@ def scheduler(show_status: bool, metrics_port: int | None) -> None:
             status = scheduler_status(database.url)
         click.echo(status_lines(status))
         return
-    log_to_stderr()
+    observe(settings)
     registry = CollectorRegistry()
     with (
         stop_requested() as stop,

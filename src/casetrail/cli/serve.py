@@ -7,7 +7,7 @@ import click
 from casetrail.bootstrap.roles.base import running
 from casetrail.bootstrap.serve import serve_process, serve_roles
 from casetrail.cli.errors import load_settings
-from casetrail.cli.logs import log_to_stderr
+from casetrail.cli.logs import observe
 from casetrail.cli.sibling_servers import sibling_servers
 from casetrail.cli.signals import stop_requested
 from casetrail.platform.http.listener import bind_listener
@@ -42,7 +42,7 @@ def serve(
     # Bound before anything starts: a busy port or an address this machine lacks is one line.
     shared = shared_port or workers > 1
     listener = bind_listener(settings.http.host, settings.http.port, shared=shared)
-    log_to_stderr()
+    observe(settings)
     sibling_arguments = [
         *("--host", settings.http.host, "--port", str(settings.http.port), "--shared-port"),
         *(("--no-workers",) if no_workers else ()),

@@ -7,9 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
+from opentelemetry.trace import SpanKind
 
 from casetrail.commerce.dead_letters import DeadLetter
 from casetrail.commerce.ports import DeadLetterUnavailable
+from casetrail.platform.kafka_logs import librdkafka_logger
+from casetrail.platform.tracing import attributes_of, span
 
 logger = logging.getLogger(__name__)
 
@@ -26,11 +29,18 @@ class KafkaDeadLetterSink:
             "linger.ms": 5,
             "message.timeout.ms": int(timeout_seconds * 1000),
             "client.id": "casetrail-commerce-dlq",
+            "logger": librdkafka_logger(),
             **config,
         }
         self._producer: Producer | None = None
 
     def send(self, letters: Sequence[DeadLetter]) -> None:
+        with span(
+            "kafka produce dead letters", attributes_of(messages=len(letters)), SpanKind.PRODUCER
+        ):
+            self._send(letters)
+
+    def _send(self, letters: Sequence[DeadLetter]) -> None:
         failures: list[KafkaError] = []
 
         def delivered(error: KafkaError | None, _message: Message) -> None:

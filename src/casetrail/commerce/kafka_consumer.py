@@ -27,6 +27,7 @@ from confluent_kafka import (
     Message,
     TopicPartition,
 )
+from opentelemetry.trace import SpanKind
 
 from casetrail.commerce.dead_letters import DeadLetterLimit
 from casetrail.commerce.decoding import RawMessage
@@ -42,9 +43,12 @@ from casetrail.commerce.processor import (
     Backoff,
     BatchProcessor,
     BatchResult,
+    PreparedBatch,
     ProcessingStopped,
 )
 from casetrail.commerce.topics import TopicMap
+from casetrail.platform.kafka_logs import librdkafka_logger
+from casetrail.platform.tracing import attributes_of, span
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +105,7 @@ class CommerceConsumer:
                 "auto.offset.reset": "earliest",
                 "isolation.level": "read_committed",
                 "client.id": f"casetrail-{options.group}",
+                "logger": librdkafka_logger(),
                 **dict(options.extra),
             }
         )
@@ -154,7 +159,7 @@ class CommerceConsumer:
                         self._finish(storing)
                         storing = None
                     if prepared is not None:
-                        storing = store.submit(self.processor.store_batch, prepared)
+                        storing = store.submit(self._store, prepared)
                     self._report_lag()
                 if storing is not None:
                     self._finish(storing)  # SIGTERM: the batch in hand is stored first
@@ -166,6 +171,11 @@ class CommerceConsumer:
                 # waiting for a session timeout.
                 self._consumer.close()
         return self.totals
+
+    def _store(self, prepared: PreparedBatch) -> BatchResult:
+        attributes = attributes_of(group=self.options.group, messages=len(prepared.items))
+        with span("kafka consume", attributes, SpanKind.CONSUMER):
+            return self.processor.store_batch(prepared)
 
     def _finish(self, storing: Future[BatchResult]) -> None:
         """Wait for the batch being stored; if that takes long (database away), stay a live
@@ -225,7 +235,8 @@ class CommerceConsumer:
             raise KafkaException(error)
         if error.code() == KafkaError._PARTITION_EOF:
             return
-        logger.warning("kafka: %s", error.str())
+        # Rate-limited with librdkafka's own lines: an unreachable broker repeats itself.
+        librdkafka_logger().warning("%s [%s] %s", "CONSUME", "casetrail", error.str())
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         stored = self._stored_positions([tp.topic for tp in partitions if tp.topic])

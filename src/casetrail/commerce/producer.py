@@ -9,6 +9,7 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from casetrail.commerce.generator import GeneratedMessage
 from casetrail.commerce.topics import TopicMap
+from casetrail.platform.kafka_logs import librdkafka_logger
 
 PROGRESS_EVERY = 10_000
 
@@ -35,6 +36,7 @@ def produce_generated(
             "linger.ms": 20,
             "batch.size": 1_000_000,
             "compression.type": "lz4",
+            "logger": librdkafka_logger(),
             **config,
         }
     )

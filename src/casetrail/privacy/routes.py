@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from casetrail.cases.api.published import (
     MAX_REASON,
@@ -59,6 +59,10 @@ class CustomerExport(BaseModel):
 
 
 class ErasureCreate(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "the customer asked to be forgotten"}]}
+    )
+
     reason: Annotated[str, Field(min_length=1, max_length=MAX_REASON)]
 
 

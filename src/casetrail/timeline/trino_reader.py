@@ -7,7 +7,9 @@ import threading
 from urllib.parse import urlsplit
 
 import trino
+from opentelemetry.trace import SpanKind
 
+from casetrail.platform.tracing import span
 from casetrail.timeline.model import TimelinePage, TimelineQuery, page_from_newest_first
 from casetrail.timeline.queries import entry_from_row, timeline_sql
 from casetrail.timeline.view import TIMELINE_VIEW
@@ -33,12 +35,14 @@ class TrinoTimelineReader:
 
     def read(self, query: TimelineQuery) -> TimelinePage:
         statement, params = timeline_sql(self._relation, query, "?")
-        cursor = self._connection().cursor()
-        try:
-            cursor.execute(statement, params)
-            rows = [entry_from_row(row) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
+        attributes = {"db.system": "trino", "db.statement": statement}
+        with span("trino query", attributes, SpanKind.CLIENT):
+            cursor = self._connection().cursor()
+            try:
+                cursor.execute(statement, params)
+                rows = [entry_from_row(row) for row in cursor.fetchall()]
+            finally:
+                cursor.close()
         return page_from_newest_first(rows, query.limit)
 
     def _connection(self) -> trino.dbapi.Connection:

@@ -226,6 +226,8 @@ def test_the_matrix_covers_every_endpoint(world: World) -> None:
     assert routes - covered == set()
 
 
-@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"])
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc"]
+)
 def test_operations_and_docs_need_no_token(world: World, path: str) -> None:
     assert world.client.get(path).status_code == 200

@@ -27,12 +27,16 @@ from casetrail.platform.http import routes_benchmark, routes_health
 from casetrail.platform.http.authentication import Authentication, RateLimitHeaders
 from casetrail.platform.http.body_limit import BodySizeLimit
 from casetrail.platform.http.bounded_http import HeadLimits, bounded_http_protocol
+from casetrail.platform.http.docs_pages import install_docs_pages
 from casetrail.platform.http.openapi_document import install_openapi_document
 from casetrail.platform.http.problems import install_problem_handlers
+from casetrail.platform.http.request_log import RequestLog
 from casetrail.platform.http.request_metrics import RequestMetrics
+from casetrail.platform.http.request_tracing import trace_requests
 from casetrail.platform.http.routes_benchmark import RawRead
 from casetrail.platform.http.routes_health import ReadinessCheck
 from casetrail.platform.http.unstorable_guard import UnstorableTextGuard
+from casetrail.platform.logs import in_log_context
 from casetrail.privacy.erasure_command import CustomerErasure
 from casetrail.timeline.service import CaseTimelineService
 
@@ -62,7 +66,10 @@ def build_api_app(dependencies: ApiDependencies, contexts: Contexts = CONTEXTS) 
         title="casetrail",
         version=__version__,
         description="Event-sourced customer-support backend: cases, conversations, context.",
+        docs_url=None,
+        redoc_url=None,
     )
+    install_docs_pages(app, "casetrail")
     desk = dependencies.desk
     app.state.desk = desk
     app.state.readiness_checks = dict(dependencies.readiness_checks)
@@ -85,6 +92,9 @@ def build_api_app(dependencies: ApiDependencies, contexts: Contexts = CONTEXTS) 
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(UnstorableTextGuard)
+    # Outermost: every answer, refusals by the middlewares above included, is logged.
+    app.add_middleware(RequestLog)
+    trace_requests(app)
     return app
 
 
@@ -99,14 +109,20 @@ class ApiServer:
         self._listener = listener
         self._server = uvicorn.Server(
             uvicorn.Config(
-                app, http=bounded_http_protocol(limits), log_level="warning", access_log=False
+                app,
+                http=bounded_http_protocol(limits),
+                log_level="warning",
+                access_log=False,  # RequestLog writes one line per request
+                log_config=None,  # uvicorn's own lines go through casetrail's logging
             )
         )
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._listener]}, name="api"
+            target=in_log_context(self._server.run, role="api"),
+            kwargs={"sockets": [self._listener]},
+            name="api",
         )
         self._thread.start()
 

@@ -9,6 +9,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
+from casetrail.platform.logs import log_context
+
 logger = logging.getLogger(__name__)
 
 
@@ -66,7 +68,8 @@ class LoopRole:
 
     def _loop(self) -> None:
         try:
-            self._run(self._stop)
+            with log_context(role=self._name):
+                self._run(self._stop)
         except Exception as error:
             lines = str(error).strip().splitlines()
             self.failure = lines[0] if lines else type(error).__name__

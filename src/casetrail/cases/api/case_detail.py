@@ -23,7 +23,7 @@ from casetrail.cases.api.deps import Desk
 from casetrail.cases.api.query_deps import ReadModelDep, wait_for_position
 from casetrail.cases.api.routes_cases import case_read
 from casetrail.cases.api.schemas import CaseRead
-from casetrail.cases.api.visibility import VISIBLE_CASE
+from casetrail.cases.api.visibility import VisibleReferencedCase
 from casetrail.cases.queries import CASE_LIST, ReadModel
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.platform.http.authentication import Authenticated
@@ -85,10 +85,12 @@ def case_detail_router(addition: CaseDetailAddition | None = None) -> APIRouter:
     @router.get(
         "/{case_id}",
         response_model=response_model,
-        dependencies=[READS_CASES, VISIBLE_CASE, Depends(wait_for_position(CASE_LIST))],
+        # Fresh before the case is resolved: a number is looked up in the case list.
+        dependencies=[READS_CASES, Depends(wait_for_position(CASE_LIST))],
+        summary="One case, by its id or its number (CS-000123)",
     )
     async def get_case(
-        case_id: UUID,
+        case_id: VisibleReferencedCase,
         principal: ReadsCases,
         read_model: ReadModelDep,
         desk: Desk,

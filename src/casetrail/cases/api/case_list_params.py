@@ -16,7 +16,13 @@ from casetrail.cases.api.case_views import LIST_FIELDS
 from casetrail.cases.api.query_deps import parse_choices
 from casetrail.cases.api.schemas import MAX_TAG
 from casetrail.cases.domain.priority import PRIORITY_RANKS
-from casetrail.cases.domain.values import CaseStatus, Channel, Priority
+from casetrail.cases.domain.values import (
+    CASE_NUMBER_PATTERN,
+    CaseStatus,
+    Channel,
+    Priority,
+    parse_case_number,
+)
 from casetrail.cases.queries import CaseFilter, CaseQuery, CaseSort, SortKey
 from casetrail.kernel.ids import MAX_ID
 from casetrail.platform.http.cursors import (
@@ -73,12 +79,26 @@ def case_filter(
             min_length=1,
             max_length=MAX_SEARCH,
             description="Full-text search over subject and description (web search syntax: "
-            'words, "quoted phrases", -excluded, or).',
+            'words, "quoted phrases", -excluded, or); a case number alone (`CS-000123`) '
+            "finds that case.",
+        ),
+    ] = None,
+    case_number: Annotated[
+        str | None,
+        Query(
+            description="The case with this number (`CS-000123`; case and leading zeros "
+            "do not matter).",
+            max_length=21,
+            pattern=CASE_NUMBER_PATTERN,
         ),
     ] = None,
 ) -> CaseFilter:
     _ordered("created", created_after, created_before)
     _ordered("updated", updated_after, updated_before)
+    text = q.strip() or None if q is not None else None
+    number = parse_case_number(case_number) if case_number is not None else None
+    if number is None and text is not None and (number := parse_case_number(text)) is not None:
+        text = None  # people paste the number they were read out into the search box
     return CaseFilter(
         statuses=parse_choices("status", status, CaseStatus),
         priorities=parse_choices("priority", priority, Priority),
@@ -89,7 +109,8 @@ def case_filter(
         created_before=created_before,
         updated_after=updated_after,
         updated_before=updated_before,
-        text=q.strip() or None if q is not None else None,
+        text=text,
+        case_number=number,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from casetrail.cases.api.audience import shown_history
 from casetrail.cases.api.case_links import CASE_OPENED_LINKS
@@ -53,6 +53,7 @@ from casetrail.platform.http.permissions import (
 )
 from casetrail.platform.http.principals import Principal, Role
 from casetrail.platform.http.problems import PROBLEMS
+from casetrail.platform.http.request_log import note_for_log
 
 POSITION_HEADER = "X-Casetrail-Position"
 
@@ -80,7 +81,12 @@ def describe(response: Response, result: CommandResult) -> None:
     responses={201: {"links": CASE_OPENED_LINKS}},
 )
 def open_case(
-    body: CaseCreate, desk: Desk, context: Context, response: Response, principal: WritesCases
+    body: CaseCreate,
+    desk: Desk,
+    context: Context,
+    request: Request,
+    response: Response,
+    principal: WritesCases,
 ) -> CaseOpened:
     if principal.role is Role.CUSTOMER and body.customer_id != principal.customer_id:
         raise forbidden("customers open cases for themselves only")
@@ -89,6 +95,7 @@ def open_case(
         context,
     )
     describe(response, result)
+    note_for_log(request, ticket_id=str(result.case_id))
     response.headers["Location"] = f"/support/cases/{result.case_id}"
     case_number = result.case_number or desk.get_case(result.case_id).case_number
     return CaseOpened(
@@ -197,8 +204,14 @@ def change_priority(
 
 @router.put("/{case_id}/assignee", response_model=CaseRead, dependencies=[MANAGES_CASES])
 def assign(
-    case_id: UUID, body: Assignment, desk: Desk, context: Context, response: Response
+    case_id: UUID,
+    body: Assignment,
+    desk: Desk,
+    context: Context,
+    request: Request,
+    response: Response,
 ) -> CaseRead:
+    note_for_log(request, agent_id=body.agent_id)
     result = desk.assign_case(AssignCase(case_id, body.agent_id, body.reason), context)
     return _changed(desk, result, response)
 

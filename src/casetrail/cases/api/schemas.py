@@ -70,6 +70,22 @@ class Request(BaseModel):
 
 
 class CaseCreate(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "customer_id": "cust-17",
+                    "subject": "Parcel never arrived",
+                    "description": "Ordered on the 2nd, tracking stopped on the 4th.",
+                    "priority": "high",
+                    "channel": "email",
+                    "tags": ["shipping"],
+                    "order_id": "order-42",
+                }
+            ]
+        }
+    )
+
     customer_id: Identifier
     subject: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SUBJECT)
@@ -86,6 +102,15 @@ class CaseCreate(Request):
 
 
 class MessageCreate(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"body": "We have asked the carrier and will write again tomorrow."},
+                {"body": "Carrier confirms the parcel is lost", "internal": True},
+            ]
+        }
+    )
+
     author_type: AuthorType | None = Field(
         default=None,
         description="Who wrote it. People post as themselves (the token's role and subject), "
@@ -111,24 +136,40 @@ class MessageCreate(Request):
 
 
 class StatusChange(Request):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "resolved", "reason": "replacement shipped"}]}
+    )
+
     status: CaseStatus
     reason: Reason | None = None
 
 
 class PriorityChange(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"priority": "urgent"}]})
+
     priority: Priority
 
 
 class Assignment(Request):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"agent_id": "agent-7", "reason": "manual"}]}
+    )
+
     agent_id: Identifier
     reason: AssignmentReason = AssignmentReason.MANUAL
 
 
 class Escalation(Request):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "customer threatens a chargeback"}]}
+    )
+
     reason: Reason
 
 
 class TagsChange(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"tags": ["shipping", "vip"]}]})
+
     tags: Annotated[list[Tag], Field(min_length=1, max_length=MAX_TAGS)]
 
 

@@ -5,11 +5,13 @@ A case the caller may not know of answers 404, exactly as a case that does not e
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends
 from fastapi.concurrency import run_in_threadpool
 
+from casetrail.cases.api.case_refs import ReferencedCase
 from casetrail.cases.api.deps import Desk
 from casetrail.cases.service.results import CaseNotFound
 from casetrail.platform.http.authentication import CurrentPrincipal
@@ -37,7 +39,17 @@ async def visible_case(case_id: UUID, principal: CurrentPrincipal, desk: Desk) -
         raise CaseNotFound(case_id)
 
 
+async def visible_referenced_case(
+    case_id: ReferencedCase, principal: CurrentPrincipal, desk: Desk
+) -> UUID:
+    """The same, for a route whose path names the case by its id or its number: the id."""
+    await visible_case(case_id, principal, desk)
+    return case_id
+
+
 VISIBLE_CASE = Depends(visible_case)
+# The id of a case named by id or number in the path, once the caller may know of it.
+VisibleReferencedCase = Annotated[UUID, Depends(visible_referenced_case)]
 
 
 def own_customer(principal: Principal, customer_id: str) -> None:

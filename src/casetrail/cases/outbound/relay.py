@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, cast
@@ -24,6 +25,7 @@ from uuid import UUID
 
 from confluent_kafka import KafkaError, Message, Producer
 from eventsourcing.domain import AggregateEvent
+from opentelemetry.trace import SpanKind
 from prometheus_client import CollectorRegistry
 
 from casetrail.cases.domain.conversation import Conversation
@@ -34,6 +36,7 @@ from casetrail.cases.outbound.integration_events import (
     outbound_for,
 )
 from casetrail.cases.service.desk import SupportDesk
+from casetrail.platform.kafka_logs import librdkafka_logger
 from casetrail.platform.metrics import (
     RELAY_ACTIVE,
     RELAY_LAG_EVENTS,
@@ -51,8 +54,12 @@ from casetrail.platform.subscriptions.subscriber_positions import SubscriberPosi
 from casetrail.platform.subscriptions.supervisor import supervise
 from casetrail.platform.subscriptions.view import Numbered
 from casetrail.platform.subscriptions.wakeups import LogWakeups
+from casetrail.platform.tracing import attributes_of, span
 
 logger = logging.getLogger(__name__)
+
+# How often the relay repeats that Kafka has not acknowledged its batch.
+WAITING_WARNING_SECONDS = 30.0
 
 RELAY_NAME = "support.case-events"
 # Where the relay's position has always been kept (so an upgrade resumes where it was).
@@ -136,6 +143,7 @@ def producer_config(bootstrap_servers: str) -> dict[str, Any]:
         "message.timeout.ms": 0,
         "linger.ms": 5,
         "compression.type": "lz4",
+        "logger": librdkafka_logger(),
     }
 
 
@@ -155,11 +163,12 @@ class CaseEventPublisher:
         self._failed: list[KafkaError] = []
 
     def deliver(self, events: Sequence[Numbered], stop: threading.Event) -> None:
-        for _number, event in events:
-            outbound = self._outbound(cast("AggregateEvent", event))
-            if outbound is not None:
-                self._produce(outbound)
-        self._wait_for_acknowledgement(stop)
+        with span("kafka produce", attributes_of(events=len(events)), SpanKind.PRODUCER):
+            for _number, event in events:
+                outbound = self._outbound(cast("AggregateEvent", event))
+                if outbound is not None:
+                    self._produce(outbound)
+            self._wait_for_acknowledgement(stop)
 
     def _outbound(self, event: AggregateEvent) -> Outbound | None:
         case = self._states.after(event)
@@ -188,8 +197,17 @@ class CaseEventPublisher:
             self._failed.append(error)
 
     def _wait_for_acknowledgement(self, stop: threading.Event) -> None:
+        started = time.monotonic()
+        next_warning = started + 1.0
         while self._producer.flush(1.0) > 0:
-            logger.warning("Kafka has not acknowledged the relay's batch yet; waiting")
+            now = time.monotonic()
+            if now >= next_warning:
+                # Once, then every half minute: an outage is not a line a second.
+                logger.warning(
+                    "Kafka has not acknowledged the relay's batch for %.0f s; waiting",
+                    now - started,
+                )
+                next_warning = now + WAITING_WARNING_SECONDS
             if stop.is_set():
                 raise RelayStopped
         if self._failed:

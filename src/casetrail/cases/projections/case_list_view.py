@@ -53,6 +53,7 @@ _INDEXES: tuple[tuple[str, str, str], ...] = (
     ("customer", "customer_id, created_at, id", ""),
     ("assignee", "assignee_id, created_at, id", ""),
     ("unassigned", "created_at, id", "WHERE assignee_id IS NULL"),
+    ("case_number", "case_number", ""),
 )
 
 

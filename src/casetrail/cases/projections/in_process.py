@@ -58,6 +58,11 @@ class InProcessReadModel:
         self._catch_up()
         return self._cases.rows.get(case_id)
 
+    def case_id_for_number(self, case_number: str) -> UUID | None:
+        self._catch_up()
+        found = (row.id for row in self._cases.rows.values() if row.case_number == case_number)
+        return next(found, None)
+
     def list_cases(self, query: CaseQuery) -> CasePage:
         self._catch_up()
         rows = [row for row in self._cases.rows.values() if _matches(row, query.filter)]
@@ -134,6 +139,8 @@ def _matches(row: CaseRow, wanted: CaseFilter) -> bool:
     if not _within(row.created_at, wanted.created_after, wanted.created_before):
         return False
     if not _within(row.updated_at, wanted.updated_after, wanted.updated_before):
+        return False
+    if wanted.case_number is not None and row.case_number != wanted.case_number:
         return False
     if wanted.text:
         text = f"{row.subject} {row.description}".lower()

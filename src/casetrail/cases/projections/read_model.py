@@ -87,6 +87,12 @@ class PostgresReadModel:
         )
         return CaseRow(**rows[0]) if rows else None
 
+    def case_id_for_number(self, case_number: str) -> UUID | None:
+        rows = self._fetch(
+            SQL("SELECT id FROM {} WHERE case_number = %s").format(_CASES), (case_number,)
+        )
+        return UUID(str(rows[0]["id"])) if rows else None
+
     def list_cases(self, query: CaseQuery) -> CasePage:
         conditions, params = _conditions(query.filter)
         key_columns, descending = _ORDER[query.sort]
@@ -188,6 +194,8 @@ def _conditions(wanted: CaseFilter) -> tuple[list[Composed], list[Any]]:
             add(f"{column} >= %s", after)
         if before is not None:
             add(f"{column} < %s", before)
+    if wanted.case_number is not None:
+        add("case_number = %s", wanted.case_number)
     if wanted.text:
         add(f"search @@ websearch_to_tsquery('{SEARCH_CONFIG}', %s)", wanted.text)
     return conditions, params

@@ -9,6 +9,7 @@ its audit trail) are at the end.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
@@ -50,9 +51,30 @@ from casetrail.platform.eventstore.idempotency import DEFAULT_RETENTION, record_
 from casetrail.platform.eventstore.ports import Clock, IdempotencyRecord, IdSource, SupportRecorder
 from casetrail.platform.eventstore.striped_locks import StripedLocks
 from casetrail.platform.retry import Backoff, Jitter
+from casetrail.platform.tracing import attributes_of, span
 
 # How often a command without an expected version is re-run after losing a race.
 MAX_ATTEMPTS = 8
+
+C = TypeVar("C")
+DeskCommand = Callable[["SupportDesk", C, CommandContext], CommandResult]
+
+
+def traced_command(method: DeskCommand[C]) -> DeskCommand[C]:
+    """The command in a span named for it, with the case it changed."""
+
+    @functools.wraps(method)
+    def run(desk: SupportDesk, command: C, context: CommandContext) -> CommandResult:
+        with span(f"command {type(command).__name__}") as current:
+            result = method(desk, command, context)
+            current.set_attributes(
+                attributes_of(ticket_id=result.case_id, replayed=result.replayed)
+            )
+            return result
+
+    return run
+
+
 # Between attempts of a command that lost a race: short, and spread wide so that the
 # writers that collided do not collide again.
 CONTENTION_BACKOFF = Backoff(
@@ -108,6 +130,7 @@ class SupportDesk(Application[UUID]):
 
     # -- commands ---------------------------------------------------------------------------
 
+    @traced_command
     def open_case(self, command: OpenCase, context: CommandContext) -> CommandResult:
         replayed = self._replay(context)
         if replayed is not None:
@@ -132,6 +155,7 @@ class SupportDesk(Application[UUID]):
             current = self.get_case(case_id).version
             raise VersionConflict(case_id, expected=0, actual=current) from None
 
+    @traced_command
     def post_message(self, command: PostMessage, context: CommandContext) -> CommandResult:
         def decide() -> tuple[Sequence[DomainEventProtocol[UUID]], CommandResult]:
             ticket = self._ticket_at_expected_version(command.case_id, context)
@@ -159,6 +183,7 @@ class SupportDesk(Application[UUID]):
 
         return self._run(command.case_id, context, decide)
 
+    @traced_command
     def change_status(self, command: ChangeStatus, context: CommandContext) -> CommandResult:
         return self._change_ticket(
             command.case_id,
@@ -168,6 +193,7 @@ class SupportDesk(Application[UUID]):
             ),
         )
 
+    @traced_command
     def change_priority(self, command: ChangePriority, context: CommandContext) -> CommandResult:
         return self._change_ticket(
             command.case_id,
@@ -175,6 +201,7 @@ class SupportDesk(Application[UUID]):
             lambda ticket, at: ticket.change_priority(command.priority, actor=context.actor, at=at),
         )
 
+    @traced_command
     def assign_case(self, command: AssignCase, context: CommandContext) -> CommandResult:
         return self._change_ticket(
             command.case_id,
@@ -184,6 +211,7 @@ class SupportDesk(Application[UUID]):
             ),
         )
 
+    @traced_command
     def unassign_case(self, command: UnassignCase, context: CommandContext) -> CommandResult:
         return self._change_ticket(
             command.case_id,
@@ -191,6 +219,7 @@ class SupportDesk(Application[UUID]):
             lambda ticket, at: ticket.unassign(actor=context.actor, at=at),
         )
 
+    @traced_command
     def escalate_case(self, command: EscalateCase, context: CommandContext) -> CommandResult:
         return self._change_ticket(
             command.case_id,
@@ -198,6 +227,7 @@ class SupportDesk(Application[UUID]):
             lambda ticket, at: ticket.escalate(reason=command.reason, actor=context.actor, at=at),
         )
 
+    @traced_command
     def tag_case(self, command: TagCase, context: CommandContext) -> CommandResult:
         return self._change_ticket(
             command.case_id,
@@ -205,6 +235,7 @@ class SupportDesk(Application[UUID]):
             lambda ticket, at: ticket.tag(command.tags, actor=context.actor, at=at),
         )
 
+    @traced_command
     def untag_case(self, command: UntagCase, context: CommandContext) -> CommandResult:
         return self._change_ticket(
             command.case_id,

@@ -89,6 +89,7 @@ def authenticated(
         refusal = error if isinstance(error, ApiProblem) else unauthenticated(str(error))
         _limit(request, _count(auth, address_key(request), auth.limits.per_minute))
         raise refusal from None
+    request.state.principal = principal  # for the request's log line
     _limit(request, _count(auth, principal.client_key, auth.limits.for_role(principal.role.value)))
     return principal
 

@@ -19,6 +19,7 @@ from casetrail.platform.subscriptions.errors import PoisonEvent
 from casetrail.platform.subscriptions.metrics import ProjectionMetrics
 from casetrail.platform.subscriptions.parking import ParkedEvent
 from casetrail.platform.subscriptions.view import BatchedView, Numbered
+from casetrail.platform.tracing import attributes_of, span
 
 # Errors after which the same work may succeed: the database went away or timed out.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -91,12 +92,14 @@ def apply_batch(
     """Apply the batch in one transaction; answers the new position. A batch that fails for
     a reason other than the database is retried event by event to name the poison event."""
     started = time.perf_counter()
-    try:
-        position = _apply(view, application_name, batch.events, before_commit)
-    except TRANSIENT_ERRORS:
-        raise
-    except Exception as error:
-        position = _isolate_poison(view, application_name, batch, error, before_commit)
+    attributes = attributes_of(projection=view.projection_name, events=len(batch.events))
+    with span("projection batch", attributes):
+        try:
+            position = _apply(view, application_name, batch.events, before_commit)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as error:
+            position = _isolate_poison(view, application_name, batch, error, before_commit)
     if metrics is not None:
         metrics.events.labels(view.projection_name).inc(len(batch.events))
         metrics.batches.labels(view.projection_name).inc()

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from prometheus_client import Counter, Gauge
 
+from casetrail.platform.logs import in_log_context
 from casetrail.platform.retry import Backoff
 from casetrail.platform.subscriptions.batches import TRANSIENT_ERRORS
 from casetrail.platform.subscriptions.errors import PoisonEvent
@@ -77,7 +78,7 @@ class ProjectionSupervisor:
     def start(self) -> None:
         for worker in self.workers:
             thread = threading.Thread(
-                target=self._supervise,
+                target=in_log_context(self._supervise, role="projector", projection=worker.name),
                 args=(worker,),
                 name=f"follower-{worker.name}",
                 daemon=True,

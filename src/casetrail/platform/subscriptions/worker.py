@@ -33,6 +33,7 @@ from casetrail.platform.subscriptions.versions import (
     read_versions,
 )
 from casetrail.platform.subscriptions.view import BatchedView, Numbered
+from casetrail.platform.tracing import attributes_of, span
 
 logger = logging.getLogger(__name__)
 
@@ -144,12 +145,14 @@ class ProjectionClaim:
         # (one short transaction: nothing to interrupt)
         track = self._track
         hook = track.before_commit
+        attributes = attributes_of(projection=track.name, events=len(events))
         try:
-            self._view.apply(
-                track.app_name,
-                events,
-                before_commit=None if hook is None else lambda: hook(events),
-            )
+            with span("projection batch", attributes):
+                self._view.apply(
+                    track.app_name,
+                    events,
+                    before_commit=None if hook is None else lambda: hook(events),
+                )
         finally:
             # Also when the batch failed: the events before a poison one were committed, and
             # telling about an event that was not does no harm.

@@ -28,6 +28,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import tuple_row
 
+from casetrail.platform.logs import in_log_context
 from casetrail.platform.retry import Backoff
 from casetrail.platform.timers.clock import Clock, SystemClock
 from casetrail.platform.timers.fire import Handler
@@ -108,7 +109,9 @@ class TimerWorker:
 
     def start(self) -> None:
         """Run in a daemon thread until ``stop``."""
-        self._thread = threading.Thread(target=self.run, name="timer-worker", daemon=True)
+        self._thread = threading.Thread(
+            target=in_log_context(self.run, role="scheduler"), name="timer-worker", daemon=True
+        )
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
