@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -16,6 +17,7 @@ import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from casetrail.kernel.actor import Actor
+from casetrail.platform.batched_writes import BatchedWrites
 from casetrail.platform.migrations import Migration, migrate
 
 COMPONENT = "customer_keys"
@@ -105,13 +107,19 @@ class MemoryCustomerKeys:
 
 
 class PostgresCustomerKeys:
-    """One connection, opened on first use and reopened after a failure; keys are read
-    rarely (the cipher caches them), so a pool would only hold idle connections."""
+    """Reads on one connection, opened on first use and reopened after a failure (keys are
+    read rarely: the cache holds them). Writes that commands wait for — a new customer's key,
+    the owner of a new case's streams — go through batched writes on a connection of their
+    own: concurrent commands share one commit instead of queueing one fsync each."""
 
     def __init__(self, database_url: str) -> None:
         self._url = database_url
         self._lock = threading.Lock()
         self._conn: psycopg.Connection[Any] | None = None
+        self._write_conn: psycopg.Connection[Any] | None = None
+        self._writes: BatchedWrites[_Write, bytes | None] = BatchedWrites(
+            self._write_batch, name="casetrail-customer-keys"
+        )
 
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed or self._conn.broken:
@@ -133,29 +141,69 @@ class PostgresCustomerKeys:
 
     def key(self, customer_id: str, *, create: bool) -> bytes | None:
         if create:
-            # A destroyed key leaves its row with a NULL key: never created again.
-            self._run(
-                "INSERT INTO casetrail_customer_keys (customer_id, data_key) VALUES (%s, %s)"
-                " ON CONFLICT (customer_id) DO NOTHING",
-                (customer_id, new_key()),
-            )
+            return self._writes.submit(_KeyWanted(customer_id))
         rows = self._run(
             "SELECT data_key FROM casetrail_customer_keys WHERE customer_id = %s", (customer_id,)
         )
         return bytes(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def record_owner(self, customer_id: str, stream_ids: Sequence[UUID]) -> None:
+        self._writes.submit(_Owned(customer_id, tuple(stream_ids)))
+
+    def _write_batch(self, writes: Sequence[_Write]) -> list[bytes | None]:
+        """One transaction for the batch (runs on the batching thread alone)."""
+        conn = self._write_conn
+        if conn is None or conn.closed or conn.broken:
+            self._close_write_connection()
+            conn = psycopg.connect(self._url, connect_timeout=5)
+            migrate(conn, COMPONENT, MIGRATIONS)
+            self._write_conn = conn
+        wanted = sorted({write.customer_id for write in writes if isinstance(write, _KeyWanted)})
+        owned = [
+            (stream_id, write.customer_id)
+            for write in writes
+            if isinstance(write, _Owned)
+            for stream_id in write.stream_ids
+        ]
+        try:
+            with conn.transaction(), conn.cursor() as cursor:
+                keys: dict[str, bytes | None] = {}
+                if wanted:
+                    # A destroyed key leaves its row with a NULL key: never created again.
+                    cursor.execute(
+                        "INSERT INTO casetrail_customer_keys (customer_id, data_key)"
+                        " SELECT * FROM unnest(%s::text[], %s::bytea[])"
+                        " ON CONFLICT (customer_id) DO NOTHING",
+                        (wanted, [new_key() for _ in wanted]),
+                    )
+                    cursor.execute(
+                        "SELECT customer_id, data_key FROM casetrail_customer_keys"
+                        " WHERE customer_id = ANY(%s)",
+                        (wanted,),
+                    )
+                    for customer_id, data_key in cursor.fetchall():
+                        keys[customer_id] = None if data_key is None else bytes(data_key)
+                if owned:
+                    cursor.execute(
+                        "INSERT INTO casetrail_stream_owners (stream_id, customer_id)"
+                        " SELECT * FROM unnest(%s::uuid[], %s::text[])"
+                        " ON CONFLICT (stream_id) DO NOTHING",
+                        ([stream for stream, _ in owned], [owner for _, owner in owned]),
+                    )
+        except psycopg.OperationalError:
+            conn.close()
+            raise
+        return [keys.get(w.customer_id) if isinstance(w, _KeyWanted) else None for w in writes]
+
+    def _close_write_connection(self) -> None:
+        if self._write_conn is not None and not self._write_conn.closed:
+            self._write_conn.close()
 
     def owner(self, stream_id: UUID) -> str | None:
         rows = self._run(
             "SELECT customer_id FROM casetrail_stream_owners WHERE stream_id = %s", (stream_id,)
         )
         return str(rows[0][0]) if rows else None
-
-    def record_owner(self, customer_id: str, stream_ids: Sequence[UUID]) -> None:
-        self._run(
-            "INSERT INTO casetrail_stream_owners (stream_id, customer_id)"
-            " SELECT unnest(%s::uuid[]), %s ON CONFLICT (stream_id) DO NOTHING",
-            (list(stream_ids), customer_id),
-        )
 
     def streams(self, customer_id: str) -> list[UUID]:
         rows = self._run(
@@ -186,6 +234,26 @@ class PostgresCustomerKeys:
             return existed
 
     def close(self) -> None:
+        self._writes.close()
+        self._close_write_connection()
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
+
+
+@dataclass(frozen=True)
+class _KeyWanted:
+    """The customer's key, made if it does not exist yet."""
+
+    customer_id: str
+
+
+@dataclass(frozen=True)
+class _Owned:
+    """These streams belong to the customer."""
+
+    customer_id: str
+    stream_ids: tuple[UUID, ...]
+
+
+_Write = _KeyWanted | _Owned
