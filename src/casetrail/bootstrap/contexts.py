@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from casetrail.cases.wiring import cases_context
 from casetrail.commerce.wiring import COMMERCE
+from casetrail.customers.wiring import CUSTOMERS
 from casetrail.platform.context_wiring import ContextWiring
 from casetrail.platform.subscriptions.catalog import register
 from casetrail.platform.subscriptions.view import BatchedView
@@ -22,6 +23,7 @@ CONTEXTS: tuple[ContextWiring, ...] = (
     COMMERCE,
     PRIVACY,
     TIMELINE,
+    CUSTOMERS,
 )
 
 Contexts = Sequence[ContextWiring]

@@ -1,6 +1,8 @@
 """What other contexts may use of cases, apart from HTTP: the aggregates whose event classes
 are the published domain events, the rule on internal notes, the read models' query port and
-the desk they call. Everything else in ``casetrail.cases`` is private to it."""
+the desk they call, and the shape of the public messages the relay publishes (another
+context's ``OutboundSource`` rides the same relay). Everything else in ``casetrail.cases``
+is private to it."""
 
 from __future__ import annotations
 
@@ -10,6 +12,14 @@ from casetrail.cases.domain.conversation import (
     may_read_internal_notes,
 )
 from casetrail.cases.domain.ticket import Ticket
+from casetrail.cases.outbound.integration_events import (
+    SCHEMA_VERSION,
+    ActorRef,
+    IntegrationMessage,
+    Outbound,
+    OutboundSource,
+    stable_event_id,
+)
 from casetrail.cases.queries import (
     CASE_EVENTS,
     CASE_LIST,
@@ -24,12 +34,18 @@ __all__ = [
     "CASE_EVENTS",
     "CASE_LIST",
     "CASE_MESSAGES",
+    "SCHEMA_VERSION",
+    "ActorRef",
     "CaseFilter",
     "CaseQuery",
     "Conversation",
+    "IntegrationMessage",
+    "Outbound",
+    "OutboundSource",
     "ReadModel",
     "SupportDesk",
     "Ticket",
     "conversation_id_for_case",
     "may_read_internal_notes",
+    "stable_event_id",
 ]

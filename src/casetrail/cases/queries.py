@@ -49,6 +49,8 @@ class CaseFilter:
     priorities: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     customer_id: str | None = None
+    # Any of these customers (a customer and those merged into them); empty: no condition.
+    customer_ids: tuple[str, ...] = ()
     assignee_id: str | None = None
     unassigned: bool = False
     # An agent's view: cases assigned to them or to no one (access control, not a filter).
@@ -60,6 +62,8 @@ class CaseFilter:
     updated_before: datetime | None = None
     text: str | None = None  # full-text search over subject and description
     case_number: str | None = None  # as cases carry it: CS-000123
+    # Archived cases are left out unless asked for.
+    include_archived: bool = False
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ def pseudonym(customer_id: str) -> str:
 def _masked_value(name: str, value: Any, author_type: Any = None) -> Any:
     if value is None:
         return None
-    if name == "customer_id":
+    if name == "customer_id" or name.endswith("_customer_id"):  # e.g. a case moved between two
         return pseudonym(str(value))
     if name in ("subject", "description", "body", "reason"):
         return mask_text(str(value))

@@ -7,6 +7,9 @@ are then rewritten or deleted in the same request:
   rebuild would write them now;
 - the idempotency records of their cases (each names a case and answers for a request);
 - the cached timelines of their cases (Redis or this process's memory), deleted.
+
+A customer merged with others in the directory is one person under several ids: erasing any
+of them erases them all (the survivor and every id merged into it).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Protocol
 from uuid import UUID
 
 from casetrail.cases.published import SupportDesk
+from casetrail.customers.published import CustomerDirectory
 from casetrail.kernel.actor import Actor
 from casetrail.platform.eventstore.postgres_recorder import SupportEventRecorder
 from casetrail.privacy.erasure_command import EraseCustomer, ErasureReceipt
@@ -49,22 +53,34 @@ class KeyShredder:
         keys: KeyCache,
         clock: Callable[[], datetime],
         copies: Sequence[ErasedCopies] = (),
+        same_person: Callable[[str], Sequence[str]] = lambda customer_id: [customer_id],
     ) -> None:
         self._keys = keys
         self._clock = clock
         self._copies = copies
+        self._same_person = same_person
 
     def erase(self, command: EraseCustomer, actor: Actor) -> ErasureReceipt:
         """Idempotent: erasing again finds no key, and reaches the copies again."""
         at = self._clock()
-        existed = self._keys.store.destroy(command.customer_id, actor, command.reason, at)
-        self._keys.forget(command.customer_id)
-        streams = self._keys.store.streams(command.customer_id)
+        customer_ids = list(
+            dict.fromkeys([command.customer_id, *self._same_person(command.customer_id)])
+        )
+        existed = False
+        streams: list[UUID] = []
+        for customer_id in customer_ids:
+            existed |= self._keys.store.destroy(customer_id, actor, command.reason, at)
+            self._keys.forget(customer_id)
+            streams += self._keys.store.streams(customer_id)
         if streams:
             for copies in self._copies:
                 copies.erase_streams(streams)
         return ErasureReceipt(
-            customer_id=command.customer_id, erased_at=at, requested_by=actor, key_existed=existed
+            customer_id=command.customer_id,
+            erased_at=at,
+            requested_by=actor,
+            key_existed=existed,
+            customer_ids=tuple(customer_ids),
         )
 
 
@@ -87,4 +103,5 @@ def erasure_for(
     copies.append(IdempotencyRecords(desk))
     if timeline is not None:
         copies.append(timeline)  # last: a refill after it reads the rewritten rows
-    return KeyShredder(mapper.keys, clock, copies)
+    directory = CustomerDirectory(desk, clock=clock)
+    return KeyShredder(mapper.keys, clock, copies, same_person=directory.group)

@@ -42,6 +42,8 @@ class ErasureReceipt:
     requested_by: Actor
     # False when no key existed: nothing of theirs had been stored encrypted yet.
     key_existed: bool
+    # Every id erased: the one asked for and those a merge made the same person.
+    customer_ids: tuple[str, ...] = ()
 
 
 class CustomerErasure(Protocol):

@@ -24,6 +24,7 @@ from casetrail.cases.api.published import (
 from casetrail.cases.api.published import Request as RequestBody
 from casetrail.cases.published import CaseFilter, CaseQuery, ReadModel
 from casetrail.commerce.published import ContextUnavailable, context_read
+from casetrail.customers.published import customer_group, customer_records
 from casetrail.kernel.ids import MAX_ID
 from casetrail.platform.http.authentication import Authenticated
 from casetrail.platform.http.permissions import ErasesCustomers, ExportsCustomers
@@ -52,6 +53,10 @@ class CaseExport(BaseModel):
 class CustomerExport(BaseModel):
     customer_id: str
     exported_at: datetime
+    directory: list[dict[str, Any]] = Field(
+        description="The customer's directory records (with name, e-mail, phone and history),"
+        " theirs and those merged with them; empty when the directory does not know them."
+    )
     cases: list[CaseExport]
     context: dict[str, Any] | None = Field(
         description="Commerce context (orders, payments, shipments, fraud alerts) if served."
@@ -71,6 +76,9 @@ class ErasureRead(BaseModel):
     erased_at: datetime
     requested_by: ActorRead
     key_existed: bool = Field(description="False when nothing had been encrypted for them yet.")
+    erased_customer_ids: list[str] = Field(
+        description="Every id erased: this one and those merged with it in the directory."
+    )
 
 
 @router.get(
@@ -88,7 +96,12 @@ def export_customer(
 ) -> CustomerExport:
     own_customer(principal, customer_id)
     cases = []
-    for case_id in _case_ids(read_model, customer_id):
+    case_ids = [
+        case_id
+        for member in customer_group(request, customer_id)
+        for case_id in _case_ids(read_model, member)
+    ]
+    for case_id in case_ids:
         conversation = desk.get_conversation(case_id)
         messages = [
             MessageRead(case_id=case_id, **vars(message))
@@ -115,6 +128,7 @@ def export_customer(
     return CustomerExport(
         customer_id=customer_id,
         exported_at=datetime.now(UTC),
+        directory=customer_records(request, customer_id),
         cases=cases,
         context=_context(request, customer_id),
     )
@@ -168,4 +182,5 @@ def erase_customer(
             subject=receipt.requested_by.subject, role=receipt.requested_by.role
         ),
         key_existed=receipt.key_existed,
+        erased_customer_ids=list(receipt.customer_ids or (customer_id,)),
     )

@@ -11,7 +11,12 @@ references that lead back to the customer elsewhere):
   ``external_ref``, ``tags``;
 - the reasons given for a status change, a resolution, a reopening and an escalation;
 - tags added or removed later (``Ticket.Tagged``, ``Ticket.Untagged``);
-- a message (``Conversation.MessagePosted``): ``body``, ``attachment_uri``.
+- what an edit changes (``Ticket.DetailsChanged``): ``subject``, ``description``,
+  ``external_ref`` (sealed, like the rest of the case, with the key of the customer it was
+  opened for);
+- a message (``Conversation.MessagePosted``): ``body``, ``attachment_uri``;
+- a customer in the directory (``Customer.Registered``, ``Customer.DetailsChanged``):
+  ``name``, ``email``, ``phone`` (the customer's stream belongs to the customer).
 A list field has each item sealed on its own; once erased its items are left out.
 Identifiers stay in clear (``customer_id`` names the key; ``author_id`` and ids are
 pseudonymous), as do statuses, priorities, levels and timestamps.
@@ -33,6 +38,8 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from casetrail.cases.published import Conversation, Ticket, conversation_id_for_case
+from casetrail.customers.published import PERSONAL_FIELDS as CUSTOMER_PERSONAL_FIELDS
+from casetrail.customers.published import Customer
 from casetrail.privacy.erasure_command import ERASED, CustomerErased
 from casetrail.privacy.keys import CustomerKeys
 
@@ -45,7 +52,9 @@ PERSONAL_FIELDS: dict[type[Any], tuple[str, ...]] = {
     Ticket.Escalated: ("reason",),
     Ticket.Tagged: ("tags",),
     Ticket.Untagged: ("tags",),
+    Ticket.DetailsChanged: ("subject", "description", "external_ref"),
     Conversation.MessagePosted: ("body", "attachment_uri"),
+    **CUSTOMER_PERSONAL_FIELDS,
 }
 # What an erased field reads as: references and optional fields become absent (an erased
 # tag is left out of its list), the others say so.
@@ -54,6 +63,8 @@ ERASED_VALUES: dict[str, str | None] = {
     "order_id": None,
     "external_ref": None,
     "tags": None,
+    "email": None,
+    "phone": None,
 }
 
 
@@ -187,6 +198,10 @@ class ShreddingMapper(Mapper[UUID]):
             self.keys.record_owner(
                 event.customer_id, [stream_id, conversation_id_for_case(stream_id)]
             )
+            return event.customer_id
+        if isinstance(event, Customer.Registered):
+            # A directory entry belongs to the customer it describes.
+            self.keys.record_owner(event.customer_id, [stream_id])
             return event.customer_id
         return self.keys.owner(stream_id)
 

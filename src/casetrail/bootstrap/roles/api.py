@@ -11,6 +11,7 @@ import socket
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import uvicorn
 from fastapi import FastAPI
@@ -23,6 +24,9 @@ from casetrail.cases.projections.in_process import InProcessReadModel
 from casetrail.cases.queries import ReadModel
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.commerce.context import CustomerContextReader
+from casetrail.customers.projections.read_models import default_customer_read_model
+from casetrail.customers.queries import CustomerReadModel
+from casetrail.customers.service.directory import CustomerDirectory
 from casetrail.platform.http import routes_benchmark, routes_health
 from casetrail.platform.http.authentication import Authentication, RateLimitHeaders
 from casetrail.platform.http.body_limit import BodySizeLimit
@@ -41,6 +45,10 @@ from casetrail.privacy.erasure_command import CustomerErasure
 from casetrail.timeline.service import CaseTimelineService
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class ApiDependencies:
     """What the routes reach. Without a ``read_model`` queries fold the desk's events in
@@ -55,6 +63,9 @@ class ApiDependencies:
     customer_context: CustomerContextReader | None = None
     case_timeline: CaseTimelineService | None = None
     erasure: CustomerErasure | None = None
+    # The directory's customer list; by default PostgreSQL's when ``read_model`` is given
+    # on a PostgreSQL store, else folded in this process.
+    customer_read_model: CustomerReadModel | None = None
     readiness_checks: Mapping[str, ReadinessCheck] = field(default_factory=dict)
     metrics_registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     # The benchmark's ceiling route (GET /_benchmark/redis-constant) when given.
@@ -80,6 +91,10 @@ def build_api_app(dependencies: ApiDependencies, contexts: Contexts = CONTEXTS) 
     app.state.case_timeline = dependencies.case_timeline
     app.state.authentication = dependencies.authentication
     app.state.erasure = dependencies.erasure
+    app.state.customer_directory = CustomerDirectory(desk, clock=utc_now)
+    app.state.customer_read_model = dependencies.customer_read_model or (
+        default_customer_read_model(desk, projected=dependencies.read_model is not None)
+    )
     install_problem_handlers(app)
     install_openapi_document(app)
     app.add_middleware(RequestMetrics, registry=dependencies.metrics_registry)

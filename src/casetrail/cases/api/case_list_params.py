@@ -92,6 +92,9 @@ def case_filter(
             pattern=CASE_NUMBER_PATTERN,
         ),
     ] = None,
+    include_archived: Annotated[
+        bool, Query(description="Also list archived cases (DELETE /support/cases/{id}).")
+    ] = False,
 ) -> CaseFilter:
     _ordered("created", created_after, created_before)
     _ordered("updated", updated_after, updated_before)
@@ -111,6 +114,7 @@ def case_filter(
         updated_before=updated_before,
         text=text,
         case_number=number,
+        include_archived=include_archived,
     )
 
 

@@ -6,17 +6,23 @@ Fields are read by the names the response bodies declare, so a field added to a 
 
 from __future__ import annotations
 
-from collections.abc import Set
-from typing import Any
+from collections.abc import Mapping, Set
+from typing import Any, TypeVar
 from uuid import UUID
 
 from casetrail.cases.api.query_schemas import CaseListItem
-from casetrail.cases.api.schemas import ActorRead, CaseRead, MessageRead
+from casetrail.cases.api.schemas import ActorRead, CaseRead, CustomerSummary, MessageRead
 from casetrail.cases.domain.ticket import Ticket
 from casetrail.cases.domain.values import AuthorType
 from casetrail.cases.projections.rows import CaseRow, MessageRow
 
-LIST_FIELDS: tuple[str, ...] = tuple(CaseListItem.model_fields)
+# Shown from the customer directory, not kept with the case.
+_FROM_DIRECTORY = "customer"
+CaseReadOrItem = TypeVar("CaseReadOrItem", CaseRead, CaseListItem)
+
+LIST_FIELDS: tuple[str, ...] = tuple(
+    name for name in CaseListItem.model_fields if name != _FROM_DIRECTORY
+)
 
 # Shown as one object, kept as two columns (or an Actor on the ticket).
 _OPENED_BY = "opened_by"
@@ -40,7 +46,7 @@ def case_read_from_ticket(ticket: Ticket) -> CaseRead:
     values = {
         name: getattr(ticket, _TICKET_NAMES.get(name, name))
         for name in CaseRead.model_fields
-        if name != _OPENED_BY
+        if name not in (_OPENED_BY, _FROM_DIRECTORY)
     }
     opened_by = ActorRead(subject=ticket.opened_by.subject, role=ticket.opened_by.role)
     return CaseRead(**values, opened_by=opened_by)
@@ -71,3 +77,22 @@ def _case_fields(row: CaseRow) -> dict[str, Any]:
     values = {name: getattr(row, name) for name in LIST_FIELDS if name != _OPENED_BY}
     values[_OPENED_BY] = ActorRead(subject=row.opened_by_subject, role=row.opened_by_role)
     return values
+
+
+def with_customers(
+    cases: list[CaseReadOrItem], profiles: Mapping[str, tuple[str, str]]
+) -> list[CaseReadOrItem]:
+    """The cases, each showing its customer's name and tier (``profiles``: customer id ->
+    (name, tier)) when the directory knows them."""
+    return [
+        case.model_copy(
+            update={
+                "customer": CustomerSummary(
+                    name=profiles[case.customer_id][0], tier=profiles[case.customer_id][1]
+                )
+            }
+        )
+        if case.customer_id is not None and case.customer_id in profiles
+        else case
+        for case in cases
+    ]

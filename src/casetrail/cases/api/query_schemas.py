@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from casetrail.cases.api.schemas import ActorRead
+from casetrail.cases.api.schemas import ActorRead, CustomerSummary
 from casetrail.cases.domain.values import CaseStatus, Channel, Priority
 
 
@@ -44,6 +44,10 @@ class CaseListItem(BaseModel):
         default=None,
         description="Since when the case has been waiting for the support side; null when "
         "the customer has the next move or the case is done.",
+    )
+    archived_at: datetime | None = None
+    customer: CustomerSummary | None = Field(
+        default=None, description="The customer's name and tier when the directory knows them."
     )
 
 

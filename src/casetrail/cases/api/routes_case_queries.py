@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from casetrail.cases.api.audience import shown, shown_messages
 from casetrail.cases.api.case_list_params import (
@@ -23,6 +23,7 @@ from casetrail.cases.api.case_views import (
     case_list_item,
     message_read_from_row,
 )
+from casetrail.cases.api.customers_shown import with_directory
 from casetrail.cases.api.deps import Desk
 from casetrail.cases.api.query_deps import ReadModelDep, wait_for_position
 from casetrail.cases.api.query_schemas import CasePage
@@ -61,6 +62,7 @@ MessagesFresh = Depends(wait_for_position(CASE_MESSAGES, CASE_LIST))
     summary="List cases: filters, sorts, cursor pagination, partial responses",
 )
 def list_cases(
+    request: Request,
     read_model: ReadModelDep,
     principal: ReadsCases,
     wanted: Annotated[CaseFilter, Depends(case_filter)],
@@ -73,7 +75,7 @@ def list_cases(
     if agent_id is not None and wanted.unassigned:
         invalid_parameter("unassigned", "unassigned=true and agent_id exclude each other")
     wanted = replace(wanted, customer_id=customer_id, assignee_id=agent_id)
-    return case_page(read_model, wanted, page, principal)
+    return case_page(read_model, wanted, page, principal, request)
 
 
 def visible_to(principal: Principal, wanted: CaseFilter) -> CaseFilter:
@@ -88,15 +90,20 @@ def visible_to(principal: Principal, wanted: CaseFilter) -> CaseFilter:
 
 
 def case_page(
-    read_model: ReadModelDep, wanted: CaseFilter, page: PageParams, principal: Principal
+    read_model: ReadModelDep,
+    wanted: CaseFilter,
+    page: PageParams,
+    principal: Principal,
+    request: Request,
 ) -> CasePage:
     wanted = visible_to(principal, wanted)
     found: RowPage = read_model.list_cases(page.query(wanted))
     next_cursor = None
     if found.next_key is not None:
         next_cursor = encode_cursor("cases", scope(wanted, page.sort), cursor_key(found.next_key))
+    items = [shown(principal, case_list_item(row, page.fields)) for row in found.rows]
     return CasePage(
-        items=[shown(principal, case_list_item(row, page.fields)) for row in found.rows],
+        items=with_directory(request, principal, items, page.fields),
         next_cursor=next_cursor,
         limit=page.limit,
     )

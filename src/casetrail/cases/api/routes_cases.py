@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response, status
 from casetrail.cases.api.audience import shown_history
 from casetrail.cases.api.case_links import CASE_OPENED_LINKS
 from casetrail.cases.api.case_views import case_read_from_ticket
+from casetrail.cases.api.customers_shown import case_with_directory
 from casetrail.cases.api.deps import Context, Desk
 from casetrail.cases.api.schemas import (
     ActorRead,
@@ -17,6 +18,7 @@ from casetrail.cases.api.schemas import (
     CaseHistory,
     CaseOpened,
     CaseRead,
+    CaseUpdate,
     Escalation,
     HistoryEntryRead,
     MessageCreate,
@@ -30,12 +32,15 @@ from casetrail.cases.domain.conversation import may_speak_for_others
 from casetrail.cases.domain.ticket import Ticket
 from casetrail.cases.domain.values import AuthorType, CaseStatus
 from casetrail.cases.service.commands import (
+    ArchiveCase,
     AssignCase,
     ChangePriority,
     ChangeStatus,
+    EditCase,
     EscalateCase,
     OpenCase,
     PostMessage,
+    RestoreCase,
     TagCase,
     UnassignCase,
     UntagCase,
@@ -48,6 +53,7 @@ from casetrail.platform.http.permissions import (
     WORKS_CASES,
     WRITES_CASES,
     ReadsInternals,
+    WorksCases,
     WritesCases,
     forbidden,
 )
@@ -244,3 +250,60 @@ def tag(
 def untag(case_id: UUID, tag: str, desk: Desk, context: Context, response: Response) -> CaseRead:
     result = desk.untag_case(UntagCase(case_id, (tag,)), context)
     return _changed(desk, result, response)
+
+
+@router.patch(
+    "/{case_id}",
+    response_model=CaseRead,
+    dependencies=[WORKS_CASES, VISIBLE_CASE],
+    summary="Change a case's subject, description, external reference or customer (only the "
+    "fields sent; If-Match guards the version; each change is an event in its history)",
+)
+def edit_case(
+    case_id: UUID,
+    body: CaseUpdate,
+    desk: Desk,
+    context: Context,
+    response: Response,
+    request: Request,
+    principal: WorksCases,
+) -> CaseRead:
+    result = desk.edit_case(EditCase(case_id, body.model_dump(exclude_unset=True)), context)
+    return case_with_directory(request, principal, _changed(desk, result, response))
+
+
+@router.delete(
+    "/{case_id}",
+    response_model=CaseRead,
+    dependencies=[WORKS_CASES, VISIBLE_CASE],
+    summary="Archive a case: hidden from lists (?include_archived=true shows it), restorable, "
+    "never destroyed (erasure is how personal data is destroyed)",
+)
+def archive_case(
+    case_id: UUID,
+    desk: Desk,
+    context: Context,
+    response: Response,
+    request: Request,
+    principal: WorksCases,
+) -> CaseRead:
+    result = desk.archive_case(ArchiveCase(case_id), context)
+    return case_with_directory(request, principal, _changed(desk, result, response))
+
+
+@router.post(
+    "/{case_id}/restore",
+    response_model=CaseRead,
+    dependencies=[WORKS_CASES, VISIBLE_CASE],
+    summary="Bring an archived case back into the lists",
+)
+def restore_case(
+    case_id: UUID,
+    desk: Desk,
+    context: Context,
+    response: Response,
+    request: Request,
+    principal: WorksCases,
+) -> CaseRead:
+    result = desk.restore_case(RestoreCase(case_id), context)
+    return case_with_directory(request, principal, _changed(desk, result, response))

@@ -1,11 +1,12 @@
-"""A customer's case history, from the case list read model."""
+"""A customer's case history, from the case list read model: theirs, and those of the
+customers merged into them in the directory."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 
 from casetrail.cases.api.case_list_params import PageParams, case_filter
 from casetrail.cases.api.query_deps import ReadModelDep, wait_for_position
@@ -13,6 +14,7 @@ from casetrail.cases.api.query_schemas import CasePage
 from casetrail.cases.api.routes_case_queries import case_page
 from casetrail.cases.api.visibility import own_customer
 from casetrail.cases.queries import CASE_LIST, CaseFilter
+from casetrail.customers.published import customer_group
 from casetrail.kernel.ids import MAX_ID
 from casetrail.platform.http.authentication import Authenticated
 from casetrail.platform.http.permissions import READS_CASES, ReadsCases
@@ -39,6 +41,13 @@ def customer_cases(
     wanted: Annotated[CaseFilter, Depends(case_filter)],
     page: Annotated[PageParams, Depends()],
     principal: ReadsCases,
+    request: Request,
 ) -> CasePage:
     own_customer(principal, customer_id)
-    return case_page(read_model, replace(wanted, customer_id=customer_id), page, principal)
+    # A customer merged with others in the directory has their cases too.
+    group = customer_group(request, customer_id)
+    if len(group) > 1:
+        wanted = replace(wanted, customer_ids=tuple(group))
+    else:
+        wanted = replace(wanted, customer_id=customer_id)
+    return case_page(read_model, wanted, page, principal, request)

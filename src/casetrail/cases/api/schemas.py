@@ -178,6 +178,40 @@ class ActorRead(BaseModel):
     role: str
 
 
+class CustomerSummary(BaseModel):
+    """Who the case's customer is, when the directory knows them."""
+
+    name: str
+    tier: str
+
+
+class CaseUpdate(Request):
+    """Only the fields sent change; each change is an event in the case's history."""
+
+    subject: (
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SUBJECT)
+        ]
+        | None
+    ) = None
+    description: Annotated[str, StringConstraints(max_length=MAX_TEXT)] | None = None
+    external_ref: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+        | None
+    ) = Field(default=None, description="null clears it.")
+    customer_id: Identifier | None = Field(
+        default=None,
+        description="Move the case to another customer (known to the directory or not).",
+    )
+
+    @field_validator("subject", "description", "customer_id")
+    @classmethod
+    def not_cleared(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be cleared")
+        return value
+
+
 class CaseRead(BaseModel):
     id: UUID
     case_number: str
@@ -197,6 +231,14 @@ class CaseRead(BaseModel):
     updated_at: datetime
     resolved_at: datetime | None
     version: int
+    archived_at: datetime | None = Field(
+        default=None, description="Set while the case is archived (hidden from lists)."
+    )
+    customer: CustomerSummary | None = Field(
+        default=None,
+        description="The customer's name and tier when the directory knows them (not shown "
+        "to analysts).",
+    )
 
 
 class CaseOpened(BaseModel):

@@ -6,7 +6,7 @@ class or a parameter never changes stored history. Time and ids come in as argum
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -45,6 +45,9 @@ ALLOWED_STATUS_CHANGES: dict[CaseStatus, frozenset[CaseStatus]] = {
 }
 
 
+# What ``edit`` may change besides the customer.
+EDITABLE_FIELDS = ("subject", "description", "external_ref")
+
 # What one case may hold. A case past these is a process failure to look at, not something
 # to keep growing: escalation goes team lead -> manager -> director and no further.
 MAX_TAGS_PER_CASE = 50
@@ -73,6 +76,7 @@ class Ticket(Aggregate):
         escalation_level: int
         opened_by: Actor
         resolved_at: datetime | None
+        archived_at: datetime | None
 
     class Event(Aggregate.Event):
         actor_subject: str
@@ -109,6 +113,7 @@ class Ticket(Aggregate):
             ticket.escalation_level = 0
             ticket.opened_by = self.actor()
             ticket.resolved_at = None
+            ticket.archived_at = None
 
     Created = Opened  # the library's name for the creating event
 
@@ -184,6 +189,41 @@ class Ticket(Aggregate):
         def apply(self, aggregate: Any) -> None:
             removed = set(self.tags)
             aggregate.tags = tuple(tag for tag in aggregate.tags if tag not in removed)
+
+    class DetailsChanged(Event):
+        """``changed`` names the fields this event sets; the others are None and unchanged."""
+
+        TOPIC = "casetrail.ticket.DetailsChanged.v1"
+        changed: list[str]
+        subject: str | None
+        description: str | None
+        external_ref: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            for name in self.changed:
+                setattr(aggregate, name, getattr(self, name))
+
+    class CustomerChanged(Event):
+        TOPIC = "casetrail.ticket.CustomerChanged.v1"
+        from_customer_id: str
+        to_customer_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.customer_id = self.to_customer_id
+
+    class Archived(Event):
+        """Hidden from lists, never destroyed (erasure is how personal data is destroyed)."""
+
+        TOPIC = "casetrail.ticket.Archived.v1"
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.archived_at = self.timestamp
+
+    class Restored(Event):
+        TOPIC = "casetrail.ticket.Restored.v1"
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.archived_at = None
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -297,6 +337,44 @@ class Ticket(Aggregate):
         present = [tag for tag in normalise_tags(tags) if tag in self.tags]
         if present:
             self._record(self.Untagged, actor, at, tags=present)
+
+    def edit(self, changes: Mapping[str, str | None], *, actor: Actor, at: datetime) -> None:
+        """Change what the case says (subject, description, external reference) and whose
+        case it is; each change that differs is an event. A closed case is final."""
+        unknown = set(changes) - {*EDITABLE_FIELDS, "customer_id"}
+        if unknown:
+            raise ValueError(f"not an editable field: {sorted(unknown)}")
+        self._refuse_if_closed()
+        changed = [
+            name
+            for name in EDITABLE_FIELDS
+            if name in changes and changes[name] != getattr(self, name)
+        ]
+        if changed:
+            self._record(
+                self.DetailsChanged,
+                actor,
+                at,
+                changed=changed,
+                **{name: (changes[name] if name in changed else None) for name in EDITABLE_FIELDS},
+            )
+        customer_id = changes.get("customer_id")
+        if customer_id is not None and customer_id != self.customer_id:
+            self._record(
+                self.CustomerChanged,
+                actor,
+                at,
+                from_customer_id=self.customer_id,
+                to_customer_id=customer_id,
+            )
+
+    def archive(self, *, actor: Actor, at: datetime) -> None:
+        if self.archived_at is None:
+            self._record(self.Archived, actor, at)
+
+    def restore(self, *, actor: Actor, at: datetime) -> None:
+        if self.archived_at is not None:
+            self._record(self.Restored, actor, at)
 
     @property
     def accepts_messages(self) -> bool:

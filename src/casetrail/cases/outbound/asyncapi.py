@@ -7,6 +7,7 @@ versions published before (``docs/asyncapi-baseline/``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -14,7 +15,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from casetrail import __version__
-from casetrail.cases.outbound.integration_events import MESSAGE_TYPES
+from casetrail.cases.outbound.integration_events import MESSAGE_TYPES, IntegrationMessage
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 
@@ -27,14 +28,18 @@ def message_name(model: type[BaseModel]) -> str:
     return model.__name__.removesuffix("Message")
 
 
-def asyncapi_document() -> dict[str, Any]:
+def asyncapi_document(
+    message_types: Sequence[type[IntegrationMessage]] = MESSAGE_TYPES,
+) -> dict[str, Any]:
+    """The document for ``message_types`` (by default the ``support.case.*`` ones; the
+    ``casetrail asyncapi`` command passes every context's)."""
     _, schemas = models_json_schema(
-        [(model, "serialization") for model in MESSAGE_TYPES], ref_template=REF_TEMPLATE
+        [(model, "serialization") for model in message_types], ref_template=REF_TEMPLATE
     )
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
-    for model in MESSAGE_TYPES:
+    for model in message_types:
         name = message_name(model)
         channel = channel_name(model.topic)
         messages[name] = {
@@ -46,11 +51,11 @@ def asyncapi_document() -> dict[str, Any]:
             "contentType": "application/json",
             "headers": {"$ref": "#/components/schemas/CaseMessageHeaders"},
             "payload": {"$ref": REF_TEMPLATE.format(model=model.__name__)},
-            "bindings": {"kafka": {"key": {"type": "string", "format": "uuid"}}},
+            "bindings": {"kafka": {"key": dict(model.key_schema)}},
         }
         channels[channel] = {
             "address": model.topic,
-            "description": f"Keyed by case id; ordered per case. Messages: {model.topic}.",
+            "description": f"{model.key_description} Messages: {model.topic}.",
             "messages": {name: {"$ref": f"#/components/messages/{name}"}},
         }
         operations[f"publish{name}"] = {
@@ -74,7 +79,8 @@ def asyncapi_document() -> dict[str, Any]:
             "title": "casetrail support events",
             "version": __version__,
             "description": (
-                "Events casetrail publishes when support cases change. Delivery is at least "
+                "Events casetrail publishes when support cases and the customer directory "
+                "change. Delivery is at least "
                 "once: deduplicate on event_id. Fields are only ever added; a breaking change "
                 "is a new schema_version."
             ),
@@ -86,5 +92,5 @@ def asyncapi_document() -> dict[str, Any]:
     }
 
 
-def asyncapi_yaml() -> str:
-    return yaml.safe_dump(asyncapi_document(), sort_keys=False, allow_unicode=True)
+def asyncapi_yaml(message_types: Sequence[type[IntegrationMessage]] = MESSAGE_TYPES) -> str:
+    return yaml.safe_dump(asyncapi_document(message_types), sort_keys=False, allow_unicode=True)

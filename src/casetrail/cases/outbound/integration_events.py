@@ -8,9 +8,10 @@ status) so that a consumer never has to call back to understand it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import AggregateEvent
@@ -40,16 +41,24 @@ class ActorRef(BaseModel):
     role: str
 
 
-class CaseMessage(BaseModel):
-    """What every ``support.case.*`` message carries."""
+class IntegrationMessage(BaseModel):
+    """What every message casetrail publishes carries, whatever its topic family."""
 
     model_config = ConfigDict(extra="forbid")
     topic: ClassVar[str]
+    # What the message key is (the AsyncAPI document says so), and its JSON Schema.
+    key_description: ClassVar[str] = "Keyed by case id; ordered per case."
+    key_schema: ClassVar[dict[str, str]] = {"type": "string", "format": "uuid"}
 
     event_id: UUID = Field(description="Stable per stored event: deduplicate on it.")
     event_type: str
     schema_version: int = SCHEMA_VERSION
     occurred_at: datetime
+
+
+class CaseMessage(IntegrationMessage):
+    """What every ``support.case.*`` message carries."""
+
     case_id: UUID
     case_number: str
     customer_id: str
@@ -150,7 +159,7 @@ PUBLISHED_EVENT_TOPICS = tuple(
 class Outbound:
     topic: str
     key: bytes
-    value: CaseMessage
+    value: IntegrationMessage
 
     @property
     def headers(self) -> list[tuple[str, str | bytes | None]]:
@@ -159,6 +168,16 @@ class Outbound:
             ("event_type", self.value.event_type.encode()),
             ("schema_version", str(self.value.schema_version).encode()),
         ]
+
+
+class OutboundSource(Protocol):
+    """Another context's public messages, published by the same relay (one position, one
+    order: the notification log's): the stored event topics it turns into messages, and how."""
+
+    @property
+    def event_topics(self) -> Sequence[str]: ...
+
+    def outbound_for(self, event: AggregateEvent) -> Outbound | None: ...
 
 
 # What a message says about itself; every other field of ``CaseMessage`` is the case's own,

@@ -33,6 +33,7 @@ from casetrail.cases.domain.ticket import Ticket
 from casetrail.cases.outbound.integration_events import (
     PUBLISHED_EVENT_TOPICS,
     Outbound,
+    OutboundSource,
     outbound_for,
 )
 from casetrail.cases.service.desk import SupportDesk
@@ -148,19 +149,27 @@ def producer_config(bootstrap_servers: str) -> dict[str, Any]:
 
 
 class CaseEventPublisher:
-    """The relay's subscriber: publishes each batch and returns once Kafka acknowledged it."""
+    """The relay's subscriber: publishes each batch and returns once Kafka acknowledged it.
+    Besides ``support.case.*`` it publishes the messages of the other contexts' ``sources``
+    (``support.customer.*``), in the log's order."""
 
     name = RELAY_NAME
-    topics: Sequence[str] = tuple(PUBLISHED_EVENT_TOPICS)
 
     def __init__(
-        self, desk: SupportDesk, producer: Producer, metrics: RelayMetrics, topic_prefix: str = ""
+        self,
+        desk: SupportDesk,
+        producer: Producer,
+        metrics: RelayMetrics,
+        topic_prefix: str = "",
+        sources: Sequence[OutboundSource] = (),
     ) -> None:
         self._producer = producer
         self._metrics = metrics
         self._topic_prefix = topic_prefix
         self._states = CaseStates(desk)
         self._failed: list[KafkaError] = []
+        self._sources = {topic: source for source in sources for topic in source.event_topics}
+        self.topics: Sequence[str] = (*PUBLISHED_EVENT_TOPICS, *self._sources)
 
     def deliver(self, events: Sequence[Numbered], stop: threading.Event) -> None:
         with span("kafka produce", attributes_of(events=len(events)), SpanKind.PRODUCER):
@@ -171,6 +180,9 @@ class CaseEventPublisher:
             self._wait_for_acknowledgement(stop)
 
     def _outbound(self, event: AggregateEvent) -> Outbound | None:
+        source = self._sources.get(getattr(type(event), "TOPIC", ""))
+        if source is not None:
+            return source.outbound_for(event)
         case = self._states.after(event)
         if case is None:
             return None  # a conversation without a case (a chat session) has no case topic
@@ -230,6 +242,7 @@ class CaseEventRelay:
         topic_prefix: str = "",
         producer_factory: Callable[[dict[str, Any]], Producer] = Producer,
         backoff: Backoff | None = None,
+        sources: Sequence[OutboundSource] = (),
     ) -> None:
         self._desk = desk
         self._database = Database(database_url)
@@ -238,7 +251,9 @@ class CaseEventRelay:
         self._subscription_metrics = SubscriptionMetrics(registry)
         self._options = FollowerOptions(batch_size=batch_size)
         self._backoff = backoff or Backoff()
-        self.publisher = CaseEventPublisher(desk, self._producer, self._metrics, topic_prefix)
+        self.publisher = CaseEventPublisher(
+            desk, self._producer, self._metrics, topic_prefix, sources
+        )
 
     def run(self, stop: threading.Event) -> None:
         """Publish until ``stop`` is set, restarting with backoff after a failure (the

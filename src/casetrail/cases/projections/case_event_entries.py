@@ -72,6 +72,22 @@ def _untagged(event: Any) -> str:
     return "Untagged " + ", ".join(event.tags)
 
 
+def _details_changed(event: Any) -> str:
+    return "Changed " + ", ".join(name.replace("_", " ") for name in event.changed)
+
+
+def _customer_changed(event: Any) -> str:
+    return f"Customer {event.from_customer_id} → {event.to_customer_id}"
+
+
+def _archived(_event: Any) -> str:
+    return "Archived"
+
+
+def _restored(_event: Any) -> str:
+    return "Restored from the archive"
+
+
 _DESCRIPTIONS: dict[type[Ticket.Event], tuple[str, Callable[[Any], str]]] = {
     Ticket.Opened: ("case_opened", _opened),
     Ticket.StatusChanged: ("status_changed", _status_changed),
@@ -83,6 +99,10 @@ _DESCRIPTIONS: dict[type[Ticket.Event], tuple[str, Callable[[Any], str]]] = {
     Ticket.Escalated: ("case_escalated", _escalated),
     Ticket.Tagged: ("tags_added", _tagged),
     Ticket.Untagged: ("tags_removed", _untagged),
+    Ticket.DetailsChanged: ("details_changed", _details_changed),
+    Ticket.CustomerChanged: ("customer_changed", _customer_changed),
+    Ticket.Archived: ("case_archived", _archived),
+    Ticket.Restored: ("case_restored", _restored),
 }
 
 CASE_EVENT_KINDS: tuple[str, ...] = tuple(kind for kind, _ in _DESCRIPTIONS.values())

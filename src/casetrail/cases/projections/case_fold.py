@@ -164,6 +164,23 @@ def _untagged(row: CaseRow, event: Ticket.Untagged) -> None:
     row.tags = [tag for tag in row.tags if tag not in removed]
 
 
+def _details_changed(row: CaseRow, event: Ticket.DetailsChanged) -> None:
+    for name in event.changed:
+        setattr(row, name, getattr(event, name))
+
+
+def _customer_changed(row: CaseRow, event: Ticket.CustomerChanged) -> None:
+    row.customer_id = event.to_customer_id
+
+
+def _archived(row: CaseRow, event: Ticket.Archived) -> None:
+    row.archived_at = event.timestamp
+
+
+def _restored(row: CaseRow, _event: Ticket.Restored) -> None:
+    row.archived_at = None
+
+
 def _stored_tags(tags: Iterable[str]) -> list[str]:
     # Tags are compared and sorted as the view stores them (rows loaded from the table
     # already are), so a rebuild in other batches ends with the same tags in the same order.
@@ -196,4 +213,8 @@ _TICKET_HANDLERS: dict[type[Any], Callable[[CaseRow, Any], None]] = {
     Ticket.Escalated: _escalated,
     Ticket.Tagged: _tagged,
     Ticket.Untagged: _untagged,
+    Ticket.DetailsChanged: _details_changed,
+    Ticket.CustomerChanged: _customer_changed,
+    Ticket.Archived: _archived,
+    Ticket.Restored: _restored,
 }

@@ -95,6 +95,8 @@ class CaseListView(BatchedView):
             SQL("CREATE TABLE IF NOT EXISTS {} ({}, priority_rank smallint NOT NULL, {})").format(
                 table, columns, search
             ),
+            # Tables made before cases could be archived gain the column (no case was).
+            SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS archived_at timestamptz").format(table),
             SQL("CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} (conversation_id)").format(
                 Identifier(f"{self.table_prefix}_conversation"), table
             ),

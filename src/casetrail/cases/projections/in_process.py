@@ -125,6 +125,10 @@ def _matches(row: CaseRow, wanted: CaseFilter) -> bool:
         return False
     if wanted.customer_id is not None and row.customer_id != wanted.customer_id:
         return False
+    if wanted.customer_ids and row.customer_id not in wanted.customer_ids:
+        return False
+    if not wanted.include_archived and row.archived_at is not None:
+        return False
     if wanted.assignee_id is not None and row.assignee_id != wanted.assignee_id:
         return False
     if wanted.unassigned and row.assignee_id is not None:

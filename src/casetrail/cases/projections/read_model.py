@@ -178,6 +178,10 @@ def _conditions(wanted: CaseFilter) -> tuple[list[Composed], list[Any]]:
         add("channel = ANY(%s)", list(wanted.channels))
     if wanted.customer_id is not None:
         add("customer_id = %s", wanted.customer_id)
+    if wanted.customer_ids:
+        add("customer_id = ANY(%s)", list(wanted.customer_ids))
+    if not wanted.include_archived:
+        add("archived_at IS NULL")
     if wanted.assignee_id is not None:
         add("assignee_id = %s", wanted.assignee_id)
     if wanted.unassigned:

@@ -39,6 +39,8 @@ class CaseRow:
     # Since when the case has been waiting for the support side (None: the ball is with the
     # customer, or the case is done). The agent workload's "oldest waiting case" reads it.
     waiting_since: datetime | None
+    # Archived cases are hidden from lists unless asked for (never destroyed).
+    archived_at: datetime | None = None
 
     @property
     def priority_rank(self) -> int:

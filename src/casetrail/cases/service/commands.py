@@ -101,6 +101,24 @@ class UntagCase:
     tags: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class EditCase:
+    case_id: UUID
+    # Field name -> new value, only for what the client sent (subject, description,
+    # external_ref, customer_id).
+    changes: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ArchiveCase:
+    case_id: UUID
+
+
+@dataclass(frozen=True)
+class RestoreCase:
+    case_id: UUID
+
+
 TicketCommand = (
     ChangeStatus | ChangePriority | AssignCase | UnassignCase | EscalateCase | TagCase | UntagCase
 )

@@ -27,13 +27,16 @@ from casetrail.cases.domain.errors import CaseIsClosed
 from casetrail.cases.domain.ticket import Ticket
 from casetrail.cases.service.case_numbers import CaseNumberBlocks
 from casetrail.cases.service.commands import (
+    ArchiveCase,
     AssignCase,
     ChangePriority,
     ChangeStatus,
     CommandContext,
+    EditCase,
     EscalateCase,
     OpenCase,
     PostMessage,
+    RestoreCase,
     TagCase,
     UnassignCase,
     UntagCase,
@@ -241,6 +244,27 @@ class SupportDesk(Application[UUID]):
             command.case_id,
             context,
             lambda ticket, at: ticket.untag(command.tags, actor=context.actor, at=at),
+        )
+
+    def edit_case(self, command: EditCase, context: CommandContext) -> CommandResult:
+        return self._change_ticket(
+            command.case_id,
+            context,
+            lambda ticket, at: ticket.edit(command.changes, actor=context.actor, at=at),
+        )
+
+    def archive_case(self, command: ArchiveCase, context: CommandContext) -> CommandResult:
+        return self._change_ticket(
+            command.case_id,
+            context,
+            lambda ticket, at: ticket.archive(actor=context.actor, at=at),
+        )
+
+    def restore_case(self, command: RestoreCase, context: CommandContext) -> CommandResult:
+        return self._change_ticket(
+            command.case_id,
+            context,
+            lambda ticket, at: ticket.restore(actor=context.actor, at=at),
         )
 
     # -- queries ----------------------------------------------------------------------------

@@ -22,6 +22,8 @@ class Scope(StrEnum):
     CASES_READ = "cases:read"
     CASES_WRITE = "cases:write"
     CASES_ASSIGN = "cases:assign"
+    CUSTOMERS_READ = "customers:read"
+    CUSTOMERS_WRITE = "customers:write"
     CUSTOMERS_EXPORT = "customers:export"
     CUSTOMERS_ERASE = "customers:erase"
 

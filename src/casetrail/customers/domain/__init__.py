@@ -1,0 +1,1 @@
+"""The customer aggregate and its rules. Pure: no I/O, clock or settings."""

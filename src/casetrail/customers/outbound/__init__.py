@@ -1,0 +1,1 @@
+"""The directory's public messages (``support.customer.*``), published by the support relay."""

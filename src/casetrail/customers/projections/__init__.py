@@ -1,0 +1,1 @@
+"""The directory's read model: one row per customer, searchable."""

@@ -1,0 +1,1 @@
+"""The write side of the customer directory and its single-stream queries."""
