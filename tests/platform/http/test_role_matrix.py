@@ -2,7 +2,8 @@
 
 Columns: agent-1, a supervisor, an analyst, customer cust-1, a SERVICE client with
 cases:read only, and one with every scope. "mine" is cust-1's case assigned to agent-1,
-"theirs" is cust-2's case assigned to agent-2, "free" is cust-1's unassigned case.
+"theirs" is cust-2's case assigned to agent-2, "free" is cust-1's unassigned case. cust-1, cust-2 and cust-dup (a duplicate of cust-1)
+are in the customer directory.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ COLUMNS = ("agent", "supervisor", "analyst", "customer", "service_read", "servic
 MESSAGE = {"body": "Any news?"}
 CUSTOMER_MESSAGE = {"author_type": "CUSTOMER", "author_id": "cust-1", "body": "Any news?"}
 NEW_CASE = {"customer_id": "cust-1", "subject": "Broken zip", "description": "on my jacket"}
+NEW_CUSTOMER = {"name": "Sarah Lee", "email": "sarah@example.com", "external_ids": {"shopify": "1"}}
+STAFF_ONLY = (200, 200, 403, 403, 403, 200)
 
 # (method, route template, case key or None, body, expected per column)
 MATRIX: list[tuple[str, str, str | None, Any, tuple[int, ...]]] = [
@@ -153,6 +156,33 @@ MATRIX: list[tuple[str, str, str | None, Any, tuple[int, ...]]] = [
         {"reason": "GDPR article 17 request"},
         (403, 201, 403, 403, 403, 201),
     ),
+    # Cases are edited and archived by the staff who work them.
+    ("PATCH", "/support/cases/{case_id}", "mine", {"subject": "Zip, broken"}, STAFF_ONLY),
+    (
+        "PATCH",
+        "/support/cases/{case_id}",
+        "theirs",
+        {"subject": "Zip"},
+        (404, 200, 403, 403, 403, 200),
+    ),
+    ("DELETE", "/support/cases/{case_id}", "mine", None, STAFF_ONLY),
+    ("DELETE", "/support/cases/{case_id}", "theirs", None, (404, 200, 403, 403, 403, 200)),
+    ("POST", "/support/cases/{case_id}/restore", "mine", None, STAFF_ONLY),
+    # The directory: staff manage customers, a customer sees only themselves, analysts go
+    # through Trino's masked view.
+    ("GET", "/support/customers", None, None, (200, 200, 403, 200, 403, 200)),
+    ("POST", "/support/customers", None, NEW_CUSTOMER, (201, 201, 403, 403, 403, 201)),
+    ("GET", "/support/customers/{customer_id}", "cust-1", None, (200, 200, 403, 200, 403, 200)),
+    ("GET", "/support/customers/{customer_id}", "cust-2", None, (200, 200, 403, 404, 403, 200)),
+    ("PATCH", "/support/customers/{customer_id}", "cust-1", {"tier": "vip"}, STAFF_ONLY),
+    (
+        "POST",
+        "/support/customers/{customer_id}/merge",
+        "cust-1",
+        {"from_customer_id": "cust-dup"},
+        STAFF_ONLY,
+    ),
+    ("GET", "/support/customers/{customer_id}/history", "cust-1", None, STAFF_ONLY),
 ]
 
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/redoc"}

@@ -83,16 +83,10 @@ def with_customers(
     cases: list[CaseReadOrItem], profiles: Mapping[str, tuple[str, str]]
 ) -> list[CaseReadOrItem]:
     """The cases, each showing its customer's name and tier (``profiles``: customer id ->
-    (name, tier)) when the directory knows them."""
-    return [
-        case.model_copy(
-            update={
-                "customer": CustomerSummary(
-                    name=profiles[case.customer_id][0], tier=profiles[case.customer_id][1]
-                )
-            }
-        )
-        if case.customer_id is not None and case.customer_id in profiles
-        else case
-        for case in cases
-    ]
+    (name, tier)) when the directory knows them, else ``customer: null``."""
+    return [case.model_copy(update={"customer": _summary(case, profiles)}) for case in cases]
+
+
+def _summary(case: CaseRead | CaseListItem, profiles: Mapping[str, tuple[str, str]]) -> Any:
+    profile = profiles.get(case.customer_id) if case.customer_id is not None else None
+    return CustomerSummary(name=profile[0], tier=profile[1]) if profile is not None else None

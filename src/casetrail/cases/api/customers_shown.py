@@ -20,10 +20,10 @@ def with_directory(
     cases: list[CaseReadOrItem],
     fields: Set[str] | None = None,
 ) -> list[CaseReadOrItem]:
-    if principal.role is Role.ANALYST or (fields is not None and CUSTOMER_FIELD not in fields):
+    if fields is not None and CUSTOMER_FIELD not in fields:
         return cases
     ids = {case.customer_id for case in cases if case.customer_id is not None}
-    profiles = customer_profiles(request, ids)
+    profiles = customer_profiles(request, ids) if principal.role is not Role.ANALYST else {}
     return with_customers(
         cases, {key: (profile.name, profile.tier.value) for key, profile in profiles.items()}
     )
