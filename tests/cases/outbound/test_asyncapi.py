@@ -10,6 +10,7 @@ from uuid import uuid4
 import jsonschema
 import pytest
 
+from casetrail.bootstrap.outbound import PUBLISHED_MESSAGE_TYPES
 from casetrail.cases.domain.conversation import Conversation
 from casetrail.cases.domain.ticket import Ticket
 from casetrail.cases.domain.values import (
@@ -19,7 +20,6 @@ from casetrail.cases.domain.values import (
     Channel,
     Priority,
 )
-from casetrail.bootstrap.outbound import PUBLISHED_MESSAGE_TYPES
 from casetrail.cases.outbound.asyncapi import asyncapi_yaml
 from casetrail.cases.outbound.integration_events import PUBLISHED_TOPICS, outbound_for
 from casetrail.kernel.actor import Actor

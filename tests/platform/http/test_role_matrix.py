@@ -2,8 +2,8 @@
 
 Columns: agent-1, a supervisor, an analyst, customer cust-1, a SERVICE client with
 cases:read only, and one with every scope. "mine" is cust-1's case assigned to agent-1,
-"theirs" is cust-2's case assigned to agent-2, "free" is cust-1's unassigned case. cust-1, cust-2 and cust-dup (a duplicate of cust-1)
-are in the customer directory.
+"theirs" is cust-2's case assigned to agent-2, "free" is cust-1's unassigned case. cust-1,
+cust-2 and cust-dup (a duplicate of cust-1) are in the customer directory.
 """
 
 from __future__ import annotations
