@@ -53,7 +53,12 @@ def test_analyst_views_mask_like_the_api(
     with psycopg.connect(database_url, autocommit=True) as conn:
         ensure_timeline_view(conn)  # type: ignore[arg-type]
     created = prepare_analyst_views(database_url)
-    assert created == ["vw_analyst_cases", "vw_analyst_messages", "vw_analyst_case_timeline"]
+    assert created == [
+        "vw_analyst_cases",
+        "vw_analyst_messages",
+        "vw_analyst_case_timeline",
+        "vw_support_customers",
+    ]
 
     [case] = rows(database_url, "SELECT * FROM vw_analyst_cases")
     assert (case["customer_id"], case["subject"], case["description"]) == (

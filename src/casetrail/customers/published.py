@@ -18,12 +18,13 @@ from casetrail.customers.outbound.integration_events import (
     PUBLISHED_TOPICS as PUBLISHED_TOPICS,
 )
 from casetrail.customers.outbound.integration_events import CustomerEvents
-from casetrail.customers.queries import CustomerReadModel
+from casetrail.customers.queries import CUSTOMER_LIST, CustomerReadModel
 from casetrail.customers.service.directory import CustomerDirectory, customer_after
 from casetrail.customers.service.history import history_entries
 from casetrail.customers.service.records import customer_record
 
 __all__ = [
+    "CUSTOMER_LIST",
     "MESSAGE_TYPES",
     "PERSONAL_FIELDS",
     "PUBLISHED_TOPICS",

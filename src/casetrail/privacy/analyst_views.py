@@ -7,7 +7,10 @@ notes are left out. The masking rules are the API's (``casetrail.platform.maskin
 
 - ``vw_analyst_cases``: the case list;
 - ``vw_analyst_messages``: conversations without internal notes;
-- ``vw_analyst_case_timeline``: the 360° timeline without internal notes (when it exists).
+- ``vw_analyst_case_timeline``: the 360° timeline without internal notes (when it exists);
+- ``vw_support_customers``: the customer directory without name, e-mail or phone (whether
+  they are known, and the tier, language, time zone and systems a customer is known in),
+  when the directory's read model exists.
 
 They read the stable names of the read models, so they follow blue/green rebuilds (and an
 erasure once the read models are rebuilt).
@@ -20,6 +23,7 @@ from typing import Any
 import psycopg
 
 from casetrail.cases.published import CASE_LIST, CASE_MESSAGES
+from casetrail.customers.published import CUSTOMER_LIST
 from casetrail.platform.masking import (
     EMAIL_MASK,
     EMAIL_PATTERN,
@@ -33,6 +37,7 @@ from casetrail.timeline.published import TIMELINE_VIEW
 ANALYST_CASES = "vw_analyst_cases"
 ANALYST_MESSAGES = "vw_analyst_messages"
 ANALYST_TIMELINE = "vw_analyst_case_timeline"
+ANALYST_CUSTOMERS = "vw_support_customers"
 
 FUNCTIONS = (
     f"""CREATE OR REPLACE FUNCTION casetrail_pseudonym(customer_id text) RETURNS text
@@ -54,7 +59,7 @@ CASES_SQL = f"""
         CASE WHEN opened_by_role = 'CUSTOMER' THEN casetrail_pseudonym(opened_by_subject)
             ELSE opened_by_subject END AS opened_by_subject,
         opened_by_role, created_at, updated_at, resolved_at, version, message_count,
-        first_response_at, last_activity_at, waiting_since
+        first_response_at, last_activity_at, waiting_since, archived_at
     FROM {CASE_LIST}"""
 
 MESSAGES_SQL = f"""
@@ -80,6 +85,20 @@ TIMELINE_SQL = f"""
     WHERE NOT t.internal"""
 
 
+# Who a customer is stays out: the pseudonym stands for them (as in every other view), and
+# their contact details show only as known or not. Erased customers read the same way.
+CUSTOMERS_SQL = f"""
+    SELECT casetrail_pseudonym(customer_id) AS customer_id,
+        email IS NOT NULL AS has_email, phone IS NOT NULL AS has_phone,
+        array_to_string(ARRAY(SELECT jsonb_object_keys(external_ids) ORDER BY 1), ',')
+            AS external_systems,
+        timezone, language, tier, status,
+        casetrail_pseudonym(merged_into) AS merged_into,
+        cardinality(merged_ids) AS merged_count,
+        created_at, updated_at, version
+    FROM {CUSTOMER_LIST}"""
+
+
 def ensure_analyst_views(conn: psycopg.Connection[Any]) -> list[str]:
     """Create or replace the views (after the read models, and the timeline view if any,
     exist). Idempotent. Answers the views created."""
@@ -87,6 +106,9 @@ def ensure_analyst_views(conn: psycopg.Connection[Any]) -> list[str]:
     timeline = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (TIMELINE_VIEW,)).fetchone()
     if timeline is not None and timeline[0]:
         views[ANALYST_TIMELINE] = TIMELINE_SQL
+    customers = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (CUSTOMER_LIST,)).fetchone()
+    if customers is not None and customers[0]:
+        views[ANALYST_CUSTOMERS] = CUSTOMERS_SQL
     with schema_changes(conn), conn.transaction():
         for statement in FUNCTIONS:
             conn.execute(statement.encode())
