@@ -68,3 +68,19 @@ def test_the_customer_view_through_trino_is_masked(
     everything = str(rows)
     for personal in ("Sarah", "sarah.lee", "1234567", "cust-sarah", "cust-dup"):
         assert personal not in everything
+
+
+def test_the_case_with_its_timeline_shows_the_customers_name_and_tier(
+    timeline_api: TimelineApiFactory,
+) -> None:
+    api = timeline_api()
+    api.command(
+        "POST", "/support/customers", json={"id": "cust-vip", "name": "Sarah Lee", "tier": "vip"}
+    )
+    case_id = api.open_case(customer_id="cust-vip")
+    api.wait_projected()
+    assert api.read_model.wait_for(api.position, ("customer_list",), 10.0)
+    answer = api.timeline(case_id)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["customer"] == {"name": "Sarah Lee", "tier": "vip"}
+    assert answer.json()["timeline"]

@@ -19,6 +19,7 @@ from casetrail.commerce.context import (
     CustomerContext,
     CustomerContextReader,
 )
+from casetrail.customers.published import customer_group
 from casetrail.kernel.ids import MAX_ID
 from casetrail.platform.http.authentication import Authenticated
 from casetrail.platform.http.permissions import READS_INTERNALS
@@ -109,6 +110,7 @@ IdPath = Annotated[str, Path(min_length=1, max_length=MAX_ID, pattern=r"^[^\x00-
 def customer_context(
     customer_id: IdPath,
     reader: ContextReaderDep,
+    request: Request,
     limit: Annotated[
         int, Query(ge=1, le=MAX_ORDERS, description="How many orders, latest activity first.")
     ] = DEFAULT_ORDERS,
@@ -122,7 +124,11 @@ def customer_context(
     ] = None,
 ) -> CustomerContextRead:
     try:
-        context = reader.customer_context(customer_id, limit=limit, order_id=order_id)
+        # A customer merged with others in the directory: their orders show here too.
+        contexts = [
+            reader.customer_context(member, limit=limit, order_id=order_id)
+            for member in customer_group(request, customer_id)
+        ]
     except ContextUnavailable as error:
         raise ApiProblem(
             503,
@@ -130,7 +136,26 @@ def customer_context(
             "The commerce context is unavailable",
             f"retry shortly ({error})",
         ) from error
-    return context_read(context)
+    return context_read(combined(customer_id, contexts, limit, order_id))
+
+
+def combined(
+    customer_id: str, contexts: list[CustomerContext], limit: int, order_id: str | None
+) -> CustomerContext:
+    """One context of several ids' (a customer and those merged into them): latest
+    activity first, the case's order first whatever its age, at most ``limit`` orders."""
+    if len(contexts) == 1:
+        return contexts[0]
+    orders = sorted(
+        (order for context in contexts for order in context.orders),
+        key=lambda order: (order.order_id != order_id, -order.last_activity_at.timestamp()),
+    )
+    alerts = sorted(
+        (alert for context in contexts for alert in context.account_alerts),
+        key=lambda alert: alert.raised_at,
+        reverse=True,
+    )
+    return CustomerContext(customer_id=customer_id, orders=orders[:limit], account_alerts=alerts)
 
 
 def context_read(context: CustomerContext) -> CustomerContextRead:

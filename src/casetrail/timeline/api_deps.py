@@ -134,13 +134,16 @@ async def case_with_timeline(
     params: TimelineParams,
     read_model: ReadModel,
     desk: SupportDesk,
+    shown: Callable[[CaseRead], CaseRead] = lambda case: case,
 ) -> Response:
+    """``shown`` completes the case as its reader sees it (its customer's name and tier)."""
+
     def load_case() -> tuple[CaseRead, bool]:
         row = read_model.get_case(case_id)
         if row is None:
             # Not projected yet: the event store knows (and 404s if need be).
-            return case_read(desk.get_case(case_id)), False
-        return case_read_from_row(row), True
+            return shown(case_read(desk.get_case(case_id))), False
+        return shown(case_read_from_row(row)), True
 
     answered = await service.answer(params.query(case_id), load_case, params.min_position)
     return timeline_response(answered)
