@@ -10,7 +10,7 @@ from psycopg.rows import dict_row
 
 from casetrail.bootstrap.read_side import ReadSide
 from casetrail.cases.domain.values import AuthorType
-from casetrail.cases.service.commands import CommandContext, OpenCase, PostMessage
+from casetrail.cases.service.commands import CommandContext, EditCase, OpenCase, PostMessage
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.kernel.actor import Actor
 from casetrail.platform.masking import mask_text, pseudonym
@@ -81,3 +81,30 @@ def test_analyst_views_mask_like_the_api(
     assert timeline
     for personal in ("jane", "7946", "cust-a", "jd@", "VIP", "x.pdf"):
         assert personal not in everything
+
+
+def test_a_case_moved_between_customers_shows_both_as_pseudonyms(
+    postgres_desk: SupportDesk, read_side: ReadSide, database_url: str
+) -> None:
+    context = CommandContext(actor=Actor(subject="agent-1", role="AGENT"))
+    opened = postgres_desk.open_case(
+        OpenCase(customer_id="cust-first", subject="Mixed up", description=""), context
+    )
+    moved = postgres_desk.edit_case(
+        EditCase(opened.case_id, {"customer_id": "cust-second"}), context
+    )
+    assert moved.position is not None
+    assert read_side.read_model.wait_for(moved.position, ("case_list", "case_events"), 10)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        ensure_timeline_view(conn)  # type: ignore[arg-type]
+    prepare_analyst_views(database_url)
+    [entry] = rows(
+        database_url,
+        "SELECT summary, payload FROM vw_analyst_case_timeline WHERE kind = 'customer_changed'",
+    )
+    assert "cust-first" not in str(entry)
+    assert "cust-second" not in str(entry)
+    assert pseudonym("cust-first") in entry["payload"]
+    assert pseudonym("cust-second") in entry["payload"]
+    [case] = rows(database_url, "SELECT customer_id FROM vw_analyst_cases")
+    assert case["customer_id"] == pseudonym("cust-second")

@@ -43,6 +43,9 @@ def every_kind_of_case_event() -> list[Any]:
     ticket.untag(["b"], actor=AGENT, at=T0)
     ticket.change_status(CaseStatus.RESOLVED, reason="done", actor=AGENT, at=T0)
     ticket.change_status(CaseStatus.OPEN, reason="not done", actor=AGENT, at=T0)
+    ticket.edit({"subject": "Help!", "customer_id": "cust-2"}, actor=AGENT, at=T0)
+    ticket.archive(actor=AGENT, at=T0)
+    ticket.restore(actor=AGENT, at=T0)
     return list(ticket.collect_events())
 
 

@@ -28,6 +28,7 @@ from casetrail.platform.subscriptions.worker import (
     AfterCommit,
     ProjectionWorker,
 )
+from casetrail.timeline.model import TIMELINE_PROJECTIONS
 
 # A runner uses one pooled connection at a time (plus its lock connection, not pooled).
 RUNNER_CONNECTIONS = 1
@@ -88,7 +89,10 @@ def build_supervisor(
             metrics=metrics,
             board=board,
             options=options,
-            after_commit=after_commit,
+            # Cached timelines change with the projections the timeline reads; telling
+            # them again for another projection's commit of the same events would drop
+            # answers cached in between for nothing.
+            after_commit=after_commit if projection in TIMELINE_PROJECTIONS else None,
         )
         for projection in names
     ]

@@ -71,13 +71,19 @@ MESSAGES_SQL = f"""
     WHERE NOT internal"""
 
 # The timeline names the customer in summaries and payloads: their id is swapped for the
-# pseudonym wherever it appears, then free text is masked; messages lose their attachment.
+# pseudonym wherever it appears, then free text is masked; messages lose their attachment;
+# a case moved between customers shows both as pseudonyms.
 TIMELINE_SQL = f"""
     SELECT t.case_id, t.at, t.kind, t.source,
         casetrail_mask_text(replace(t.summary, c.customer_id, casetrail_pseudonym(c.customer_id)))
             AS summary,
         casetrail_mask_text(replace(
             CASE WHEN t.source = 'conversation' THEN (t.payload::jsonb - 'attachment_uri')::text
+                WHEN t.kind = 'customer_changed' THEN (t.payload::jsonb || jsonb_build_object(
+                    'from_customer_id',
+                    casetrail_pseudonym(t.payload::jsonb ->> 'from_customer_id'),
+                    'to_customer_id', casetrail_pseudonym(t.payload::jsonb ->> 'to_customer_id')
+                ))::text
                 ELSE t.payload END,
             c.customer_id, casetrail_pseudonym(c.customer_id))) AS payload,
         t.entry_id

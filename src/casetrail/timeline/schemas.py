@@ -77,6 +77,18 @@ class TagsChangedPayload(CaseEventPayload):
     tags: list[str]
 
 
+class DetailsChangedPayload(CaseEventPayload):
+    changed: list[str]
+    subject: str | None
+    description: str | None
+    external_ref: str | None
+
+
+class CustomerChangedPayload(CaseEventPayload):
+    from_customer_id: str
+    to_customer_id: str
+
+
 class MessagePayload(Payload):
     message_id: UUID
     position: int
@@ -184,6 +196,26 @@ class TagsRemovedEntry(Entry):
     payload: TagsChangedPayload
 
 
+class DetailsChangedEntry(Entry):
+    kind: Literal["details_changed"]
+    payload: DetailsChangedPayload
+
+
+class CustomerChangedEntry(Entry):
+    kind: Literal["customer_changed"]
+    payload: CustomerChangedPayload
+
+
+class CaseArchivedEntry(Entry):
+    kind: Literal["case_archived"]
+    payload: CaseEventPayload
+
+
+class CaseRestoredEntry(Entry):
+    kind: Literal["case_restored"]
+    payload: CaseEventPayload
+
+
 class MessageEntry(Entry):
     kind: Literal["message"]
     payload: MessagePayload
@@ -233,6 +265,10 @@ KnownEntry = Annotated[
     | CaseEscalatedEntry
     | TagsAddedEntry
     | TagsRemovedEntry
+    | DetailsChangedEntry
+    | CustomerChangedEntry
+    | CaseArchivedEntry
+    | CaseRestoredEntry
     | MessageEntry
     | InternalNoteEntry
     | OrderStatusChangedEntry
@@ -254,6 +290,10 @@ ENTRY_MODELS: dict[str, type[Entry]] = {
     "case_escalated": CaseEscalatedEntry,
     "tags_added": TagsAddedEntry,
     "tags_removed": TagsRemovedEntry,
+    "details_changed": DetailsChangedEntry,
+    "customer_changed": CustomerChangedEntry,
+    "case_archived": CaseArchivedEntry,
+    "case_restored": CaseRestoredEntry,
     "message": MessageEntry,
     "internal_note": InternalNoteEntry,
     "order_status_changed": OrderStatusChangedEntry,
