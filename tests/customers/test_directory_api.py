@@ -246,3 +246,12 @@ def test_a_customer_sees_only_themselves(api: TestClient) -> None:
     assert api.get("/support/customers/cust-2", headers=as_customer).status_code == 404
     listed = api.get("/support/customers?name=bo", headers=as_customer).json()["items"]
     assert [item["id"] for item in listed] == ["cust-1"]
+
+
+def test_the_survivor_may_list_an_external_id_its_duplicate_brought(api: TestClient) -> None:
+    register(api, {"id": "cust-a", "name": "A", "external_ids": {"shopify": "1"}})
+    register(api, {"id": "cust-b", "name": "B", "external_ids": {"shopify": "2"}})
+    api.post("/support/customers/cust-a/merge", json={"from_customer_id": "cust-b"})
+    changed = api.patch("/support/customers/cust-a", json={"external_ids": {"shopify": "2"}})
+    assert changed.status_code == 200, changed.text
+    assert register(api, {"name": "x", "external_ids": {"shopify": "2"}}).json()["id"] == "cust-a"

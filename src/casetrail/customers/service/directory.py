@@ -220,6 +220,8 @@ class CustomerDirectory:
             if current.get(system) == value:
                 continue
             existing = self._claim(system, value)
+            if existing is not None and existing.customer_id in customer.merged_ids:
+                continue  # a duplicate merged into this customer holds it: it leads here
             if existing is None:
                 changed.append(
                     ExternalIdClaim.claim(
