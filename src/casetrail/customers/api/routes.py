@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
@@ -149,7 +151,7 @@ def list_customers(
         include_merged=include_merged,
         limit=limit,
     )
-    scope = repr((email, name, search.external_system, external_id, include_merged))
+    scope = _scope(search)
     if cursor is not None:
         search = _after(search, cursor, scope)
     if principal.role is Role.CUSTOMER:
@@ -162,6 +164,13 @@ def list_customers(
     return CustomerPage(
         items=[customer_read_from_row(row) for row in found.rows], next_cursor=next_cursor
     )
+
+
+def _scope(search: CustomerSearch) -> str:
+    """A fingerprint of the query a cursor belongs to (a hash: no e-mail in the cursor)."""
+    wanted = [search.email, search.name, search.external_system, search.external_id]
+    canonical = json.dumps([*wanted, search.include_merged])
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def _after(search: CustomerSearch, cursor: str, scope: str) -> CustomerSearch:
