@@ -1,18 +1,17 @@
-"""What other contexts may use of the customer directory: who a customer id names (their
-name and tier, for cases and the timeline), which ids a merge made one person, and the
-aggregates whose events privacy seals. Everything else in ``casetrail.customers`` is private."""
+"""What other contexts may use of the customer directory: its answers for the contexts below
+it (who a customer id names, which ids a merge made one person), the records and ids privacy
+exports and erases, the aggregates whose events privacy seals, and the public messages the
+relay publishes. Everything else in ``casetrail.customers`` is private."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from fastapi import Request
 
 from casetrail.cases.published import OutboundSource, SupportDesk
 from casetrail.customers.domain.customer import PERSONAL_FIELDS, Customer, ExternalIdClaim
-from casetrail.customers.domain.values import Tier
 from casetrail.customers.outbound.integration_events import MESSAGE_TYPES as MESSAGE_TYPES
 from casetrail.customers.outbound.integration_events import (
     PUBLISHED_TOPICS as PUBLISHED_TOPICS,
@@ -30,34 +29,31 @@ __all__ = [
     "PUBLISHED_TOPICS",
     "Customer",
     "CustomerDirectory",
-    "CustomerProfile",
+    "DirectoryAnswers",
     "ExternalIdClaim",
     "customer_events",
     "customer_group",
-    "customer_profiles",
     "customer_records",
 ]
 
 
-@dataclass(frozen=True)
-class CustomerProfile:
-    customer_id: str
-    name: str
-    tier: Tier
+class DirectoryAnswers:
+    """The directory's answers to the contexts below it (cases, commerce), which declare the
+    port they need and are handed this through the API role: who a customer id names (name
+    and tier, from the customer list) and which ids a merge made one person."""
 
+    def __init__(self, directory: CustomerDirectory, read_model: CustomerReadModel) -> None:
+        self._directory = directory
+        self._read_model = read_model
 
-def customer_profiles(
-    request: Request, customer_ids: Collection[str]
-) -> dict[str, CustomerProfile]:
-    """Name and tier of the ids the directory knows (from its read model); ids it does not
-    know (a stranger's mail opened a case) are left out."""
-    read_model: CustomerReadModel | None = getattr(request.app.state, "customer_read_model", None)
-    if read_model is None or not customer_ids:
-        return {}
-    return {
-        customer_id: CustomerProfile(customer_id, row.name, Tier(row.tier))
-        for customer_id, row in read_model.rows(set(customer_ids)).items()
-    }
+    def profiles(self, customer_ids: Collection[str]) -> Mapping[str, tuple[str, str]]:
+        if not customer_ids:
+            return {}
+        rows = self._read_model.rows(set(customer_ids))
+        return {customer_id: (row.name, row.tier) for customer_id, row in rows.items()}
+
+    def same_person(self, customer_id: str) -> Sequence[str]:
+        return self._directory.group(customer_id)
 
 
 def customer_group(request: Request, customer_id: str) -> list[str]:

@@ -166,7 +166,7 @@ class CaseTimelineAddition:
             invalid_parameter("includeTimeline", "the timeline cannot be combined with as_of")
         service = get_case_timeline(case.request)
         return await case_with_timeline(
-            service, case.case_id, parameters, case.read_model, case.desk
+            service, case.case_id, parameters, case.read_model, case.desk, case.completed
         )
 
 

@@ -25,6 +25,7 @@ from casetrail.cases.queries import ReadModel
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.commerce.context import CustomerContextReader
 from casetrail.customers.projections.read_models import default_customer_read_model
+from casetrail.customers.published import DirectoryAnswers
 from casetrail.customers.queries import CustomerReadModel
 from casetrail.customers.service.directory import CustomerDirectory
 from casetrail.platform.http import routes_benchmark, routes_health
@@ -94,6 +95,10 @@ def build_api_app(dependencies: ApiDependencies, contexts: Contexts = CONTEXTS) 
     app.state.customer_directory = CustomerDirectory(desk, clock=utc_now)
     app.state.customer_read_model = dependencies.customer_read_model or (
         default_customer_read_model(desk, projected=dependencies.read_model is not None)
+    )
+    # The directory's answers for cases and commerce, which know no directory of their own.
+    app.state.known_customers = DirectoryAnswers(
+        app.state.customer_directory, app.state.customer_read_model
     )
     install_problem_handlers(app)
     install_openapi_document(app)

@@ -20,6 +20,7 @@ from pydantic import AwareDatetime
 from casetrail.cases.api.audience import shown
 from casetrail.cases.api.case_views import case_read_from_row
 from casetrail.cases.api.deps import Desk
+from casetrail.cases.api.known_customers import case_with_directory
 from casetrail.cases.api.query_deps import ReadModelDep, wait_for_position
 from casetrail.cases.api.routes_cases import case_read
 from casetrail.cases.api.schemas import CaseRead
@@ -70,6 +71,11 @@ class CaseAsked:
         self.read_model = read_model
         self.desk = desk
 
+    def completed(self, case: CaseRead) -> CaseRead:
+        """The case as the route shows it to this caller (with its customer's name and
+        tier when the directory knows them): for an addition that answers with the case."""
+        return case_with_directory(self.request, self.principal, case)
+
 
 def _nothing_added() -> None:
     return None
@@ -108,6 +114,7 @@ def case_detail_router(addition: CaseDetailAddition | None = None) -> APIRouter:
             if answered is not None:
                 return answered
         case = await run_in_threadpool(case_now, case_id, read_model, desk, response, as_of)
+        case = await run_in_threadpool(case_with_directory, request, principal, case)
         return shown(principal, case)
 
     return router

@@ -23,8 +23,8 @@ from casetrail.cases.api.case_views import (
     case_list_item,
     message_read_from_row,
 )
-from casetrail.cases.api.customers_shown import with_directory
 from casetrail.cases.api.deps import Desk
+from casetrail.cases.api.known_customers import with_directory
 from casetrail.cases.api.query_deps import ReadModelDep, wait_for_position
 from casetrail.cases.api.query_schemas import CasePage
 from casetrail.cases.api.schemas import MessagePage

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request, Response, status
 from casetrail.cases.api.audience import shown_history
 from casetrail.cases.api.case_links import CASE_OPENED_LINKS
 from casetrail.cases.api.case_views import case_read_from_ticket
-from casetrail.cases.api.customers_shown import case_with_directory
 from casetrail.cases.api.deps import Context, Desk
+from casetrail.cases.api.known_customers import case_with_directory
 from casetrail.cases.api.schemas import (
     ActorRead,
     Assignment,

@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 
 from casetrail.cases.api.case_list_params import PageParams, case_filter
+from casetrail.cases.api.known_customers import known_customers
 from casetrail.cases.api.query_deps import ReadModelDep, wait_for_position
 from casetrail.cases.api.query_schemas import CasePage
 from casetrail.cases.api.routes_case_queries import case_page
 from casetrail.cases.api.visibility import own_customer
 from casetrail.cases.queries import CASE_LIST, CaseFilter
-from casetrail.customers.published import customer_group
 from casetrail.kernel.ids import MAX_ID
 from casetrail.platform.http.authentication import Authenticated
 from casetrail.platform.http.permissions import READS_CASES, ReadsCases
@@ -45,7 +45,7 @@ def customer_cases(
 ) -> CasePage:
     own_customer(principal, customer_id)
     # A customer merged with others in the directory has their cases too.
-    group = customer_group(request, customer_id)
+    group = list(known_customers(request).same_person(customer_id))
     if len(group) > 1:
         wanted = replace(wanted, customer_ids=tuple(group))
     else:
