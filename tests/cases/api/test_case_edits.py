@@ -105,6 +105,9 @@ def test_cases_show_the_name_and_tier_of_a_known_customer(api: TestClient) -> No
     shown = api.get(f"/support/cases/{known['id']}").json()
     assert shown["customer"] == {"name": "Sarah Lee", "tier": "vip"}
     assert api.get(f"/support/cases/{stranger['id']}").json()["customer"] is None
+    # Commands answer with the case as staff see it, customer included.
+    changed = api.post(f"/support/cases/{known['id']}/priority", json={"priority": "high"})
+    assert changed.json()["customer"] == {"name": "Sarah Lee", "tier": "vip"}
     items = {item["id"]: item for item in api.get("/support/cases").json()["items"]}
     assert items[known["id"]]["customer"] == {"name": "Sarah Lee", "tier": "vip"}
     assert items[stranger["id"]]["customer"] is None

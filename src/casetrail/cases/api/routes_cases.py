@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request, Response, status
 
 from casetrail.cases.api.audience import shown_history
 from casetrail.cases.api.case_links import CASE_OPENED_LINKS
-from casetrail.cases.api.case_views import case_read_from_ticket
+from casetrail.cases.api.case_views import case_read_from_ticket, with_customers
 from casetrail.cases.api.deps import Context, Desk
-from casetrail.cases.api.known_customers import case_with_directory
+from casetrail.cases.api.known_customers import known_customers
 from casetrail.cases.api.schemas import (
     ActorRead,
     Assignment,
@@ -53,7 +53,6 @@ from casetrail.platform.http.permissions import (
     WORKS_CASES,
     WRITES_CASES,
     ReadsInternals,
-    WorksCases,
     WritesCases,
     forbidden,
 )
@@ -185,27 +184,39 @@ def message_author(principal: Principal, body: MessageCreate) -> tuple[AuthorTyp
     return own
 
 
-def _changed(desk: Desk, result: CommandResult, response: Response) -> CaseRead:
+def _changed(desk: Desk, result: CommandResult, response: Response, request: Request) -> CaseRead:
+    """The case after a command, as staff see it (with its customer from the directory)."""
     describe(response, result)
-    return case_read(desk.get_case(result.case_id))
+    case = case_read(desk.get_case(result.case_id))
+    return with_customers([case], known_customers(request).profiles([case.customer_id]))[0]
 
 
 @router.post("/{case_id}/status", response_model=CaseRead, dependencies=[WORKS_CASES, VISIBLE_CASE])
 def change_status(
-    case_id: UUID, body: StatusChange, desk: Desk, context: Context, response: Response
+    case_id: UUID,
+    body: StatusChange,
+    desk: Desk,
+    context: Context,
+    response: Response,
+    request: Request,
 ) -> CaseRead:
     result = desk.change_status(ChangeStatus(case_id, body.status, body.reason), context)
-    return _changed(desk, result, response)
+    return _changed(desk, result, response, request)
 
 
 @router.post(
     "/{case_id}/priority", response_model=CaseRead, dependencies=[WORKS_CASES, VISIBLE_CASE]
 )
 def change_priority(
-    case_id: UUID, body: PriorityChange, desk: Desk, context: Context, response: Response
+    case_id: UUID,
+    body: PriorityChange,
+    desk: Desk,
+    context: Context,
+    response: Response,
+    request: Request,
 ) -> CaseRead:
     result = desk.change_priority(ChangePriority(case_id, body.priority), context)
-    return _changed(desk, result, response)
+    return _changed(desk, result, response, request)
 
 
 @router.put("/{case_id}/assignee", response_model=CaseRead, dependencies=[MANAGES_CASES])
@@ -219,37 +230,51 @@ def assign(
 ) -> CaseRead:
     note_for_log(request, agent_id=body.agent_id)
     result = desk.assign_case(AssignCase(case_id, body.agent_id, body.reason), context)
-    return _changed(desk, result, response)
+    return _changed(desk, result, response, request)
 
 
 @router.delete("/{case_id}/assignee", response_model=CaseRead, dependencies=[MANAGES_CASES])
-def unassign(case_id: UUID, desk: Desk, context: Context, response: Response) -> CaseRead:
+def unassign(
+    case_id: UUID, desk: Desk, context: Context, response: Response, request: Request
+) -> CaseRead:
     result = desk.unassign_case(UnassignCase(case_id), context)
-    return _changed(desk, result, response)
+    return _changed(desk, result, response, request)
 
 
 @router.post("/{case_id}/escalations", response_model=CaseRead, dependencies=[MANAGES_CASES])
 def escalate(
-    case_id: UUID, body: Escalation, desk: Desk, context: Context, response: Response
+    case_id: UUID,
+    body: Escalation,
+    desk: Desk,
+    context: Context,
+    response: Response,
+    request: Request,
 ) -> CaseRead:
     result = desk.escalate_case(EscalateCase(case_id, body.reason), context)
-    return _changed(desk, result, response)
+    return _changed(desk, result, response, request)
 
 
 @router.post("/{case_id}/tags", response_model=CaseRead, dependencies=[WORKS_CASES, VISIBLE_CASE])
 def tag(
-    case_id: UUID, body: TagsChange, desk: Desk, context: Context, response: Response
+    case_id: UUID,
+    body: TagsChange,
+    desk: Desk,
+    context: Context,
+    response: Response,
+    request: Request,
 ) -> CaseRead:
     result = desk.tag_case(TagCase(case_id, tuple(body.tags)), context)
-    return _changed(desk, result, response)
+    return _changed(desk, result, response, request)
 
 
 @router.delete(
     "/{case_id}/tags/{tag}", response_model=CaseRead, dependencies=[WORKS_CASES, VISIBLE_CASE]
 )
-def untag(case_id: UUID, tag: str, desk: Desk, context: Context, response: Response) -> CaseRead:
+def untag(
+    case_id: UUID, tag: str, desk: Desk, context: Context, response: Response, request: Request
+) -> CaseRead:
     result = desk.untag_case(UntagCase(case_id, (tag,)), context)
-    return _changed(desk, result, response)
+    return _changed(desk, result, response, request)
 
 
 @router.patch(
@@ -266,10 +291,9 @@ def edit_case(
     context: Context,
     response: Response,
     request: Request,
-    principal: WorksCases,
 ) -> CaseRead:
     result = desk.edit_case(EditCase(case_id, body.model_dump(exclude_unset=True)), context)
-    return case_with_directory(request, principal, _changed(desk, result, response))
+    return _changed(desk, result, response, request)
 
 
 @router.delete(
@@ -285,10 +309,9 @@ def archive_case(
     context: Context,
     response: Response,
     request: Request,
-    principal: WorksCases,
 ) -> CaseRead:
     result = desk.archive_case(ArchiveCase(case_id), context)
-    return case_with_directory(request, principal, _changed(desk, result, response))
+    return _changed(desk, result, response, request)
 
 
 @router.post(
@@ -303,7 +326,6 @@ def restore_case(
     context: Context,
     response: Response,
     request: Request,
-    principal: WorksCases,
 ) -> CaseRead:
     result = desk.restore_case(RestoreCase(case_id), context)
-    return case_with_directory(request, principal, _changed(desk, result, response))
+    return _changed(desk, result, response, request)
