@@ -255,3 +255,11 @@ def test_the_survivor_may_list_an_external_id_its_duplicate_brought(api: TestCli
     changed = api.patch("/support/customers/cust-a", json={"external_ids": {"shopify": "2"}})
     assert changed.status_code == 200, changed.text
     assert register(api, {"name": "x", "external_ids": {"shopify": "2"}}).json()["id"] == "cust-a"
+
+
+def test_any_id_is_given_back_percent_encoded_in_headers(api: TestClient) -> None:
+    response = register(api, {"id": "Ĝ𝄞 müller?1", "name": "M"})
+    assert response.headers["Location"] == "/support/customers/%C4%9C%F0%9D%84%9E%20m%C3%BCller%3F1"
+    assert api.get(response.headers["Location"]).json()["id"] == "Ĝ𝄞 müller?1"
+    refused = api.post("/support/customers", json={"id": "a/b", "name": "M"})
+    assert "body.id" in problem_fields(refused)

@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import AwareDatetime, EmailStr
@@ -74,6 +75,11 @@ CustomerIdPath = Annotated[
 SearchText = Annotated[str | None, Query(min_length=1, max_length=255)]
 
 
+def customer_url(customer_id: str) -> str:
+    # Ids are any text; headers carry them percent-encoded (RFC 3986), never raw.
+    return f"/support/customers/{quote(customer_id, safe='')}"
+
+
 def describe(response: Response, result: DirectoryResult) -> None:
     response.headers["ETag"] = f'"{result.version}"'
     if result.position is not None:
@@ -106,7 +112,7 @@ def register_customer(
         context,
     )
     describe(response, result)
-    response.headers["Location"] = f"/support/customers/{result.customer_id}"
+    response.headers["Location"] = customer_url(result.customer_id)
     if not result.created:
         response.status_code = status.HTTP_200_OK
     read = customer_read(directory.get(result.customer_id))
@@ -217,7 +223,7 @@ def get_customer(
         customer = directory.get(customer_id)
     response.headers["ETag"] = f'"{customer.version}"'
     if customer.merged_into is not None:
-        response.headers["Link"] = f'</support/customers/{customer.merged_into}>; rel="canonical"'
+        response.headers["Link"] = f'<{customer_url(customer.merged_into)}>; rel="canonical"'
     return customer_read(customer)
 
 

@@ -46,6 +46,13 @@ CustomerId = Annotated[
         strip_whitespace=True, min_length=1, max_length=MAX_ID, pattern=r"^[^\x00-\x1f\x7f]+$"
     ),
 ]
+# A registered id is also a path segment (/support/customers/{id}): no "/" in it.
+NewCustomerId = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=MAX_ID, pattern=r"^[^\x00-\x1f\x7f/]+$"
+    ),
+]
 
 
 @cache
@@ -67,7 +74,7 @@ class CustomerFields(RequestBody):
 
 
 class CustomerCreate(CustomerFields):
-    id: CustomerId | None = Field(
+    id: NewCustomerId | None = Field(
         default=None,
         description="The customer's id, e.g. the subject of their access token; generated "
         "when left out.",
