@@ -149,7 +149,12 @@ def test_projection_batches_are_spans(
     projected_api.get("/support/cases", headers={MIN_POSITION_HEADER: position})
     batch = wait_for_span(spans, "projection batch")
     assert batch.attributes is not None
-    assert batch.attributes["casetrail.projection"] in {"case_list", "case_messages", "case_events"}
+    assert batch.attributes["casetrail.projection"] in {
+        "case_list",
+        "case_messages",
+        "case_events",
+        "customer_list",
+    }
     assert int(str(batch.attributes["casetrail.events"])) >= 1
 
 

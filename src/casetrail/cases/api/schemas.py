@@ -188,6 +188,12 @@ class CustomerSummary(BaseModel):
 class CaseUpdate(Request):
     """Only the fields sent change; each change is an event in the case's history."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"subject": "Parcel lost in transit", "external_ref": "gorgias:8812"}]
+        }
+    )
+
     subject: (
         Annotated[
             str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SUBJECT)

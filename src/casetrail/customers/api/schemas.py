@@ -8,7 +8,7 @@ from functools import cache
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from casetrail.cases.api.published import ActorRead
 from casetrail.cases.api.published import Request as RequestBody
@@ -74,6 +74,21 @@ class CustomerFields(RequestBody):
 
 
 class CustomerCreate(CustomerFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Sarah Lee",
+                    "email": "sarah@example.com",
+                    "external_ids": {"shopify": "7421"},
+                    "timezone": "Europe/Berlin",
+                    "language": "de",
+                    "tier": "vip",
+                }
+            ]
+        }
+    )
+
     id: NewCustomerId | None = Field(
         default=None,
         description="The customer's id, e.g. the subject of their access token; generated "
@@ -90,6 +105,10 @@ class CustomerCreate(CustomerFields):
 
 class CustomerUpdate(CustomerFields):
     """Only the fields sent change; ``null`` clears an optional one."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"phone": "+49 30 1234567", "tier": "standard"}]}
+    )
 
     name: Name | None = None
     email: EmailStr | None = None
@@ -111,6 +130,8 @@ class CustomerUpdate(CustomerFields):
 
 
 class CustomerMerge(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"from_customer_id": "cust-8812"}]})
+
     from_customer_id: CustomerId = Field(
         description="The duplicate: its cases, context and history show under this customer "
         "from now on, and it answers with merged_into pointing here."
