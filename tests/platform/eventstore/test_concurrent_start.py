@@ -13,9 +13,8 @@ from casetrail.cases.service.desk import SupportDesk
 STARTING_TOGETHER = 6
 
 
-def test_desks_started_at_once_on_a_new_database_all_come_up(
-    database_url: str, settings: Settings
-) -> None:
+def test_desks_started_at_once_on_a_new_database_all_come_up(database_url: str) -> None:
+    settings = Settings(database_url=database_url, database_pool_size=2)  # type: ignore[arg-type]
     ready = threading.Barrier(STARTING_TOGETHER)
 
     def start() -> SupportDesk:
