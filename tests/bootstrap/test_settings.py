@@ -53,6 +53,7 @@ DOCUMENTED: dict[str, tuple[str, str, Any]] = {
     "CASETRAIL_PROJECTION_READY_MAX_LAG_SECONDS": ("12", "projections.ready_max_lag_seconds", 12.0),
     "CASETRAIL_READ_YOUR_WRITES_TIMEOUT": ("0.5", "projections.read_your_writes_timeout", 0.5),
     "CASETRAIL_AGENT_CAPACITY": ("4", "cases.agent_capacity", 4),
+    "CASETRAIL_AGENTS_PRESENCE_GRACE_SECONDS": ("30", "agents.presence_grace_seconds", 30.0),
     "CASETRAIL_KAFKA_BOOTSTRAP_SERVERS": ("k:9092", "kafka.bootstrap_servers", "k:9092"),
     "CASETRAIL_KAFKA_CONNECT_URL": ("http://c:8083", "kafka.connect_url", "http://c:8083"),
     "CASETRAIL_REDIS_URL": ("redis://r:6379/0", "redis.url", "redis://r:6379/0"),

@@ -39,6 +39,7 @@ def every_kind_of_case_event() -> list[Any]:
     ticket.assign("agent-1", reason=AssignmentReason.MANUAL, actor=AGENT, at=T0)
     ticket.unassign(actor=AGENT, at=T0)
     ticket.escalate(reason="slow", actor=AGENT, at=T0)
+    ticket.route("billing-dept", reason="invoice question", actor=AGENT, at=T0)
     ticket.tag(["b"], actor=AGENT, at=T0)
     ticket.untag(["b"], actor=AGENT, at=T0)
     ticket.change_status(CaseStatus.RESOLVED, reason="done", actor=AGENT, at=T0)

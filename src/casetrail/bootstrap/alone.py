@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from prometheus_client import CollectorRegistry
 
 from casetrail.bootstrap.contexts import CONTEXTS, Contexts, timer_handlers
-from casetrail.bootstrap.event_store import event_store_database
 from casetrail.bootstrap.process import ProcessCore, process_core
 from casetrail.bootstrap.read_side import prepare_read_models
 from casetrail.bootstrap.roles.base import LoopRole
@@ -65,7 +64,8 @@ def relay_alone(settings: Settings) -> Iterator[tuple[ProcessCore, LoopRole]]:
 def scheduler_alone(
     settings: Settings, registry: CollectorRegistry, contexts: Contexts = CONTEXTS
 ) -> Iterator[SchedulerRole]:
-    """The timer worker with every context's handlers; it needs no event-store desk (the
-    handlers bring what they write with)."""
-    with event_store_database(settings) as database:
-        yield build_scheduler(database.url, timer_handlers(contexts), settings.scheduler, registry)
+    """The timer worker with every context's handlers, those that command the event store
+    on this process's desk."""
+    with process_core(settings, contexts) as core:
+        handlers = timer_handlers(contexts, store=core.desk)
+        yield build_scheduler(core.database_url, handlers, settings.scheduler, registry)

@@ -5,9 +5,12 @@ process role takes what it hosts from this list."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from eventsourcing.application import Application
 from fastapi import APIRouter
 
+from casetrail.agents.wiring import AGENTS
 from casetrail.cases.wiring import cases_context
 from casetrail.commerce.wiring import COMMERCE
 from casetrail.customers.wiring import CUSTOMERS
@@ -20,6 +23,7 @@ from casetrail.timeline.wiring import CASE_TIMELINE, TIMELINE
 
 CONTEXTS: tuple[ContextWiring, ...] = (
     cases_context(case_detail=CASE_TIMELINE),
+    AGENTS,
     COMMERCE,
     PRIVACY,
     TIMELINE,
@@ -52,11 +56,19 @@ def register_projections(contexts: Contexts = CONTEXTS) -> dict[str, type[Batche
     return views
 
 
-def timer_handlers(contexts: Contexts = CONTEXTS) -> dict[str, Handler]:
-    """The handler of each timer kind; a kind belongs to one context."""
+def timer_handlers(
+    contexts: Contexts = CONTEXTS, store: Application[Any] | None = None
+) -> dict[str, Handler]:
+    """The handler of each timer kind; a kind belongs to one context. Handlers that command
+    the event store are included when its application (``store``) is given."""
     handlers: dict[str, Handler] = {}
     for context in contexts:
-        for kind, handler in context.timer_handlers.items():
+        built = {
+            kind: build(store)
+            for kind, build in context.store_timer_handlers.items()
+            if store is not None
+        }
+        for kind, handler in {**context.timer_handlers, **built}.items():
             if kind in handlers:
                 raise ValueError(f"two contexts handle timers of kind {kind!r}")
             handlers[kind] = handler

@@ -9,8 +9,12 @@ import contextlib
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 
+from casetrail.agents.analyst_view import prepare_agent_views
+from casetrail.agents.projections.read_model import PostgresDirectory
+from casetrail.agents.service.directory import Directory
 from casetrail.bootstrap.authentication import build_authentication
 from casetrail.bootstrap.commerce import open_customer_context
 from casetrail.bootstrap.contexts import CONTEXTS, Contexts, timer_handlers
@@ -92,6 +96,9 @@ def serve_process(
         # Over the read models: the timeline view, then the masked views analysts query.
         timeline.prepare()
         prepare_analyst_views(url)
+        prepare_agent_views(url)
+        directory_reader = PostgresDirectory(read_side.database.datastore(pool_size=2))
+        closing.callback(directory_reader.close)
         customer_context = open_customer_context(url)
         closing.callback(customer_context.close)
         checks: dict[str, ReadinessCheck] = {
@@ -121,7 +128,7 @@ def serve_process(
             checks["commerce"] = consumer_readiness(consumer)
             roles.append(consumer)
         if RoleName.SCHEDULER in enabled:
-            handlers = timer_handlers(contexts)
+            handlers = timer_handlers(contexts, store=core.desk)
             roles.append(build_scheduler(url, handlers, settings.scheduler, registry))
         wait = settings.projections.read_your_writes_timeout
         app = build_api_app(
@@ -135,6 +142,12 @@ def serve_process(
                 customer_context=customer_context,
                 case_timeline=timeline.service(read_side.read_model, max_wait_seconds=wait),
                 erasure=erasure_for(core.desk, utc_now, timeline=timeline),
+                directory=Directory(
+                    core.desk,
+                    clock=utc_now,
+                    presence_grace=timedelta(seconds=settings.agents.presence_grace_seconds),
+                ),
+                directory_reader=directory_reader,
                 readiness_checks=checks,
                 metrics_registry=registry,
                 benchmark_read=(

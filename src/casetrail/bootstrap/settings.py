@@ -138,6 +138,15 @@ class CasesSettings(SettingsGroup):
     agent_capacity: int = Field(default=20, ge=1, le=10_000)
 
 
+class AgentsSettings(SettingsGroup):
+    """The agents context: how long a presence holds without a heartbeat before the agent
+    goes offline (a disconnect shorter than that changes nothing)."""
+
+    env_prefix = "agents_"
+
+    presence_grace_seconds: float = Field(default=90.0, ge=5, le=86_400)
+
+
 class KafkaSettings(SettingsGroup):
     env_prefix = "kafka_"
 
@@ -278,6 +287,7 @@ class Settings(BaseSettings):
     privacy: PrivacySettings = PrivacySettings()
     projections: ProjectionSettings = ProjectionSettings()
     cases: CasesSettings = CasesSettings()
+    agents: AgentsSettings = AgentsSettings()
     kafka: KafkaSettings = KafkaSettings()
     redis: RedisSettings = RedisSettings()
     trino: TrinoSettings = TrinoSettings()

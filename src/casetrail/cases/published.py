@@ -1,8 +1,8 @@
 """What other contexts may use of cases, apart from HTTP: the aggregates whose event classes
 are the published domain events, the rule on internal notes, the read models' query port and
-the desk they call, and the shape of the public messages the relay publishes (another
-context's ``OutboundSource`` rides the same relay). Everything else in ``casetrail.cases``
-is private to it."""
+the desk they call with the commands other contexts give it (routing a case), and the shape of
+the public messages the relay publishes (another context's ``OutboundSource`` rides the same
+relay). Everything else in ``casetrail.cases`` is private to it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from casetrail.cases.domain.conversation import (
     conversation_id_for_case,
     may_read_internal_notes,
 )
+from casetrail.cases.domain.lifecycle import ACTIVE_STATUSES
 from casetrail.cases.domain.ticket import Ticket
 from casetrail.cases.outbound.integration_events import (
     SCHEMA_VERSION,
@@ -28,9 +29,12 @@ from casetrail.cases.queries import (
     CaseQuery,
     ReadModel,
 )
+from casetrail.cases.service.commands import CommandContext, RouteCase
 from casetrail.cases.service.desk import SupportDesk
+from casetrail.cases.service.results import CommandResult
 
 __all__ = [
+    "ACTIVE_STATUSES",
     "CASE_EVENTS",
     "CASE_LIST",
     "CASE_MESSAGES",
@@ -38,11 +42,14 @@ __all__ = [
     "ActorRef",
     "CaseFilter",
     "CaseQuery",
+    "CommandContext",
+    "CommandResult",
     "Conversation",
     "IntegrationMessage",
     "Outbound",
     "OutboundSource",
     "ReadModel",
+    "RouteCase",
     "SupportDesk",
     "Ticket",
     "conversation_id_for_case",

@@ -53,6 +53,7 @@ class CaseFilter:
     customer_ids: tuple[str, ...] = ()
     assignee_id: str | None = None
     unassigned: bool = False
+    department_id: str | None = None
     # An agent's view: cases assigned to them or to no one (access control, not a filter).
     visible_to_agent: str | None = None
     tags: tuple[str, ...] = ()  # every one of them

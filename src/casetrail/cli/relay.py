@@ -15,7 +15,8 @@ from casetrail.cli.signals import stop_requested
 @click.command()
 @click.option("--metrics-port", type=int, default=None, help="Serve Prometheus metrics here.")
 def relay(metrics_port: int | None) -> None:
-    """Publish committed case events to Kafka (support.case.*), alone, to scale out.
+    """Publish committed case and directory events to Kafka (support.case.*,
+    support.agent.*, support.department.*), alone, to scale out.
 
     Runs the relay only: no projections, no commerce consumer (``casetrail project`` and
     ``casetrail consume`` run those)."""

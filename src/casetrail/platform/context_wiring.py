@@ -2,14 +2,17 @@
 
 Each context builds one ``ContextWiring`` in its own package (``<context>/wiring.py``) and
 ``casetrail.bootstrap.contexts`` lists them: the API role includes the routers, the projector
-registers and runs the views, the scheduler fires the timer handlers by kind.
+registers and runs the views, the scheduler fires the timer handlers by kind (those whose
+effect is an event-store command are built on the process's event store).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from eventsourcing.application import Application
 from fastapi import APIRouter
 
 from casetrail.platform.subscriptions.view import BatchedView
@@ -22,3 +25,7 @@ class ContextWiring:
     routers: tuple[APIRouter, ...] = ()
     views: tuple[type[BatchedView], ...] = ()
     timer_handlers: Mapping[str, Handler] = field(default_factory=dict)
+    # Handlers whose effect is a command on the event store, built once it is open.
+    store_timer_handlers: Mapping[str, Callable[[Application[Any]], Handler]] = field(
+        default_factory=dict
+    )

@@ -9,7 +9,8 @@ Personal fields (what a customer wrote or sent, what staff wrote about it, and t
 references that lead back to the customer elsewhere):
 - a case when opened (``Ticket.Opened``): ``subject``, ``description``, ``order_id``,
   ``external_ref``, ``tags``;
-- the reasons given for a status change, a resolution, a reopening and an escalation;
+- the reasons given for a status change, a resolution, a reopening, an escalation and a
+  routing to a department;
 - tags added or removed later (``Ticket.Tagged``, ``Ticket.Untagged``);
 - what an edit changes (``Ticket.DetailsChanged``): ``subject``, ``description``,
   ``external_ref`` (sealed, like the rest of the case, with the key of the customer it was
@@ -50,6 +51,7 @@ PERSONAL_FIELDS: dict[type[Any], tuple[str, ...]] = {
     Ticket.Resolved: ("resolution",),
     Ticket.Reopened: ("reason",),
     Ticket.Escalated: ("reason",),
+    Ticket.Routed: ("reason",),
     Ticket.Tagged: ("tags",),
     Ticket.Untagged: ("tags",),
     Ticket.DetailsChanged: ("subject", "description", "external_ref"),

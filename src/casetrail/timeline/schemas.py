@@ -73,6 +73,12 @@ class CaseEscalatedPayload(CaseEventPayload):
     reason: str
 
 
+class CaseRoutedPayload(CaseEventPayload):
+    from_department_id: str | None
+    to_department_id: str
+    reason: str
+
+
 class TagsChangedPayload(CaseEventPayload):
     tags: list[str]
 
@@ -186,6 +192,11 @@ class CaseEscalatedEntry(Entry):
     payload: CaseEscalatedPayload
 
 
+class CaseRoutedEntry(Entry):
+    kind: Literal["case_routed"]
+    payload: CaseRoutedPayload
+
+
 class TagsAddedEntry(Entry):
     kind: Literal["tags_added"]
     payload: TagsChangedPayload
@@ -263,6 +274,7 @@ KnownEntry = Annotated[
     | CaseAssignedEntry
     | CaseUnassignedEntry
     | CaseEscalatedEntry
+    | CaseRoutedEntry
     | TagsAddedEntry
     | TagsRemovedEntry
     | DetailsChangedEntry
@@ -288,6 +300,7 @@ ENTRY_MODELS: dict[str, type[Entry]] = {
     "case_assigned": CaseAssignedEntry,
     "case_unassigned": CaseUnassignedEntry,
     "case_escalated": CaseEscalatedEntry,
+    "case_routed": CaseRoutedEntry,
     "tags_added": TagsAddedEntry,
     "tags_removed": TagsRemovedEntry,
     "details_changed": DetailsChangedEntry,

@@ -126,7 +126,27 @@ def test_a_closed_case_refuses_every_change() -> None:
         ticket.escalate(reason="angry", actor=AGENT, at=T0)
     with pytest.raises(CaseIsClosed):
         ticket.tag(["x"], actor=AGENT, at=T0)
+    with pytest.raises(CaseIsClosed):
+        ticket.route("billing", reason="refund", actor=AGENT, at=T0)
     assert not ticket.accepts_messages
+
+
+def test_routing_records_each_move_between_departments_with_its_reason() -> None:
+    ticket = new_ticket()
+    ticket.collect_events()
+    ticket.route("billing", reason="invoice question", actor=AGENT, at=T0)
+    ticket.route("billing", reason="again", actor=AGENT, at=T0)  # already there: nothing
+    ticket.route("returns", reason="it is a return", actor=AGENT, at=T0)
+    first, second = ticket.collect_events()
+    assert isinstance(first, Ticket.Routed)
+    assert isinstance(second, Ticket.Routed)
+    assert (first.from_department_id, first.to_department_id) == (None, "billing")
+    assert (second.from_department_id, second.to_department_id, second.reason) == (
+        "billing",
+        "returns",
+        "it is a return",
+    )
+    assert ticket.department_id == "returns"
 
 
 def test_assignment_transfer_and_unassignment() -> None:

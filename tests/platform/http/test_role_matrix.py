@@ -21,6 +21,12 @@ CUSTOMER_MESSAGE = {"author_type": "CUSTOMER", "author_id": "cust-1", "body": "A
 NEW_CASE = {"customer_id": "cust-1", "subject": "Broken zip", "description": "on my jacket"}
 NEW_CUSTOMER = {"name": "Sarah Lee", "email": "sarah@example.com", "external_ids": {"shopify": "1"}}
 STAFF_ONLY = (200, 200, 403, 403, 403, 200)
+NEW_AGENT = {"name": "Cy", "email": "cy@example.com", "capacity": 4}
+ONLINE = {"status": "online"}
+ROUTING = {"department_id": "{department_id}", "reason": "billing question"}
+# The directory: staff and analysts read it, supervisors manage it, customers see none of it.
+READS_DIRECTORY = (200, 200, 200, 403, 403, 200)
+MANAGES_DIRECTORY = (403, 200, 403, 403, 403, 200)
 
 # (method, route template, case key or None, body, expected per column)
 MATRIX: list[tuple[str, str, str | None, Any, tuple[int, ...]]] = [
@@ -135,6 +141,63 @@ MATRIX: list[tuple[str, str, str | None, Any, tuple[int, ...]]] = [
         None,
         (403, 200, 200, 403, 200, 200),
     ),
+    ("POST", "/support/agents", None, NEW_AGENT, (403, 201, 403, 403, 403, 201)),
+    ("GET", "/support/agents", None, None, READS_DIRECTORY),
+    ("GET", "/support/agents/available", None, None, READS_DIRECTORY),
+    ("GET", "/support/agents/{agent_id}", "agent-1", None, READS_DIRECTORY),
+    ("PATCH", "/support/agents/{agent_id}", "agent-1", {"capacity": 3}, MANAGES_DIRECTORY),
+    ("GET", "/support/agents/{agent_id}/history", "agent-1", None, READS_DIRECTORY),
+    # Presence: an agent its own, a supervisor anyone's.
+    ("PUT", "/support/agents/{agent_id}/status", "agent-1", ONLINE, (200, 200, 403, 403, 403, 200)),
+    ("PUT", "/support/agents/{agent_id}/status", "agent-2", ONLINE, MANAGES_DIRECTORY),
+    ("POST", "/support/agents/{agent_id}/login", "agent-1", None, (200, 200, 403, 403, 403, 200)),
+    ("POST", "/support/agents/{agent_id}/login", "agent-2", None, MANAGES_DIRECTORY),
+    ("POST", "/support/agents/{agent_id}/logout", "agent-1", None, (200, 200, 403, 403, 403, 200)),
+    ("POST", "/support/agents/{agent_id}/logout", "agent-2", None, MANAGES_DIRECTORY),
+    (
+        "POST",
+        "/support/agents/{agent_id}/heartbeat",
+        "agent-1",
+        None,
+        (200, 200, 403, 403, 403, 200),
+    ),
+    ("POST", "/support/agents/{agent_id}/heartbeat", "agent-2", None, MANAGES_DIRECTORY),
+    ("GET", "/support/agents/{agent_id}/queue", "agent-1", None, (200, 200, 200, 403, 200, 200)),
+    ("GET", "/support/agents/{agent_id}/queue", "agent-2", None, (403, 200, 200, 403, 200, 200)),
+    ("POST", "/support/departments", None, {"name": "Returns"}, (403, 201, 403, 403, 403, 201)),
+    ("GET", "/support/departments", None, None, READS_DIRECTORY),
+    ("GET", "/support/departments/{department_id}", "billing", None, READS_DIRECTORY),
+    (
+        "PATCH",
+        "/support/departments/{department_id}",
+        "billing",
+        {"description": "Invoices and refunds"},
+        MANAGES_DIRECTORY,
+    ),
+    ("GET", "/support/departments/{department_id}/history", "billing", None, READS_DIRECTORY),
+    (
+        "GET",
+        "/support/departments/{department_id}/cases",
+        "billing",
+        None,
+        (200, 200, 200, 403, 200, 200),
+    ),
+    ("POST", "/support/cases/{case_id}/route", "mine", ROUTING, (200, 200, 403, 403, 403, 200)),
+    ("POST", "/support/cases/{case_id}/route", "theirs", ROUTING, (404, 200, 403, 403, 403, 200)),
+    (
+        "GET",
+        "/support/cases/{case_id}/routing-history",
+        "mine",
+        None,
+        (200, 200, 200, 403, 200, 200),
+    ),
+    (
+        "GET",
+        "/support/cases/{case_id}/routing-history",
+        "theirs",
+        None,
+        (404, 200, 200, 403, 200, 200),
+    ),
     (
         "GET",
         "/support/customers/{customer_id}/export",
@@ -197,7 +260,19 @@ def url_of(world: World, template: str, key: str | None) -> str:
         return template.format(customer_id=key)
     if "{agent_id}" in template:
         return template.format(agent_id=key)
+    if "{department_id}" in template:
+        return template.format(department_id=world.department_id)
     return template
+
+
+def body_of(world: World, body: Any) -> Any:
+    """The body, with the world's department where it names ``{department_id}``."""
+    if isinstance(body, dict):
+        return {
+            name: world.department_id if value == "{department_id}" else value
+            for name, value in body.items()
+        }
+    return body
 
 
 CELLS = [
@@ -226,7 +301,7 @@ def test_role_against_endpoint(
             url_of(world, "/support/cases/{case_id}/tags", key),
             json={"tags": ["vip"]},
         )
-    response = world.as_(caller, method, url_of(world, template, key), json=body)
+    response = world.as_(caller, method, url_of(world, template, key), json=body_of(world, body))
     assert response.status_code == status, response.text
     if status >= 400:
         assert response.headers["content-type"] == "application/problem+json"
@@ -236,7 +311,7 @@ def test_role_against_endpoint(
 def test_no_token_is_401_everywhere(
     world: World, method: str, template: str, key: str | None, body: Any, expected: Any
 ) -> None:
-    response = world.client.request(method, url_of(world, template, key), json=body)
+    response = world.client.request(method, url_of(world, template, key), json=body_of(world, body))
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith('Bearer realm="casetrail"')
     assert response.headers["content-type"] == "application/problem+json"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import uvicorn
@@ -18,6 +18,10 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from casetrail import __version__
+from casetrail.agents.projections.in_process import InProcessDirectory
+from casetrail.agents.published import capacity_of
+from casetrail.agents.queries import DirectoryReader
+from casetrail.agents.service.directory import Directory
 from casetrail.bootstrap.contexts import CONTEXTS, Contexts, routers
 from casetrail.cases.api.query_deps import ReadOptions
 from casetrail.cases.projections.in_process import InProcessReadModel
@@ -67,6 +71,10 @@ class ApiDependencies:
     # The directory's customer list; by default PostgreSQL's when ``read_model`` is given
     # on a PostgreSQL store, else folded in this process.
     customer_read_model: CustomerReadModel | None = None
+    # The directory of agents and departments: its write side over the desk's event store
+    # (with the default presence grace) and its read model, folded in memory unless given.
+    directory: Directory | None = None
+    directory_reader: DirectoryReader | None = None
     readiness_checks: Mapping[str, ReadinessCheck] = field(default_factory=dict)
     metrics_registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     # The benchmark's ceiling route (GET /_benchmark/redis-constant) when given.
@@ -87,7 +95,14 @@ def build_api_app(dependencies: ApiDependencies, contexts: Contexts = CONTEXTS) 
     app.state.readiness_checks = dict(dependencies.readiness_checks)
     app.state.metrics_registry = dependencies.metrics_registry
     app.state.read_model = dependencies.read_model or InProcessReadModel(desk)
-    app.state.read_options = dependencies.read_options
+    directory_reader = dependencies.directory_reader or InProcessDirectory(desk)
+    app.state.directory = dependencies.directory or Directory(desk, clock=utc_now)
+    app.state.directory_reader = directory_reader
+    read_options = dependencies.read_options
+    if read_options.capacity_of is None:
+        # The workload counts against each agent's own capacity, from the directory.
+        read_options = replace(read_options, capacity_of=capacity_of(directory_reader))
+    app.state.read_options = read_options
     app.state.customer_context = dependencies.customer_context
     app.state.case_timeline = dependencies.case_timeline
     app.state.authentication = dependencies.authentication

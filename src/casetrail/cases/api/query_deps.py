@@ -25,8 +25,15 @@ class ReadOptions:
     # How long a query carrying a position waits for the projections before answering
     # with what they have (and the stale header).
     max_wait_seconds: float = 2.0
+    # The capacity of an agent the directory does not know (or when there is no directory).
     agent_capacity: int = 20
     clock: Callable[[], datetime] = field(default=utc_now)
+    # Each agent's own capacity, from whoever keeps the directory (None: not known there).
+    capacity_of: Callable[[str], int | None] | None = None
+
+    def capacity(self, agent_id: str) -> int:
+        own = self.capacity_of(agent_id) if self.capacity_of is not None else None
+        return own if own is not None else self.agent_capacity
 
 
 # Dependencies that do no I/O are async: FastAPI runs sync ones on a worker thread, a hop

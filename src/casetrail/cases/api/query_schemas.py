@@ -28,6 +28,7 @@ class CaseListItem(BaseModel):
     external_ref: str | None = None
     assignee_id: str | None = None
     assigned_at: datetime | None = None
+    department_id: str | None = None
     escalation_level: int | None = None
     opened_by: ActorRead | None = None
     created_at: datetime | None = None
@@ -88,7 +89,10 @@ class AgentWorkloadRead(BaseModel):
         description="Cases assigned to the agent since the start of today (in `timezone`) "
         "and still assigned to them."
     )
-    capacity: int = Field(description="How many active cases an agent is expected to carry.")
+    capacity: int = Field(
+        description="How many active cases the agent takes at once: their capacity in the"
+        " directory, or CASETRAIL_AGENT_CAPACITY for an agent the directory does not know."
+    )
     capacity_used: float = Field(
         description="Active cases (open, pending, on hold) divided by capacity; may exceed 1."
     )

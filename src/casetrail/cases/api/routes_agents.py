@@ -1,4 +1,5 @@
-"""An agent's workload, from the case list read model."""
+"""An agent's workload, from the case list read model, against the agent's own capacity
+(as the directory has it; the configured default for an agent it does not know)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ def agent_workload(
     counts = {status: _by_priority(workload, status) for status in ACTIVE_STATUSES}
     active = sum(group.total for group in counts.values())
     oldest = workload.oldest_waiting
+    capacity = options.capacity(agent_id)
     return AgentWorkloadRead(
         agent_id=agent_id,
         **{WORKLOAD_FIELDS[status]: group for status, group in counts.items()},
@@ -71,8 +73,8 @@ def agent_workload(
         if oldest is not None and oldest.waiting_since is not None
         else None,
         assigned_today=workload.assigned_since,
-        capacity=options.agent_capacity,
-        capacity_used=round(active / options.agent_capacity, 4),
+        capacity=capacity,
+        capacity_used=round(active / capacity, 4),
         day_started_at=day_started_at,
     )
 

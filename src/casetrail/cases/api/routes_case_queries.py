@@ -11,26 +11,22 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from casetrail.cases.api.audience import shown, shown_messages
+from casetrail.cases.api.audience import shown_messages
 from casetrail.cases.api.case_list_params import (
     IdParam,
     PageParams,
     case_filter,
-    cursor_key,
-    scope,
 )
+from casetrail.cases.api.case_pages import case_page
 from casetrail.cases.api.case_views import (
-    case_list_item,
     message_read_from_row,
 )
 from casetrail.cases.api.deps import Desk
-from casetrail.cases.api.known_customers import with_directory
 from casetrail.cases.api.query_deps import ReadModelDep, wait_for_position
 from casetrail.cases.api.query_schemas import CasePage
 from casetrail.cases.api.schemas import MessagePage
-from casetrail.cases.api.visibility import VISIBLE_CASE, own_customer
+from casetrail.cases.api.visibility import VISIBLE_CASE
 from casetrail.cases.queries import CASE_LIST, CASE_MESSAGES, CaseFilter
-from casetrail.cases.queries import CasePage as RowPage
 from casetrail.platform.http.authentication import Authenticated
 from casetrail.platform.http.cursors import (
     CURSOR_DESCRIPTION,
@@ -42,7 +38,6 @@ from casetrail.platform.http.cursors import (
 )
 from casetrail.platform.http.parameters import invalid_parameter
 from casetrail.platform.http.permissions import READS_CASES, ReadsCases
-from casetrail.platform.http.principals import Principal, Role
 from casetrail.platform.http.problems import PROBLEMS
 from casetrail.platform.http.read_your_writes import STALE_HEADER
 
@@ -71,42 +66,17 @@ def list_cases(
     agent_id: Annotated[
         str | None, Query(min_length=1, max_length=128, description="Cases assigned to this agent.")
     ] = None,
+    department_id: Annotated[
+        str | None,
+        Query(min_length=1, max_length=128, description="Cases routed to this department."),
+    ] = None,
 ) -> CasePage:
     if agent_id is not None and wanted.unassigned:
         invalid_parameter("unassigned", "unassigned=true and agent_id exclude each other")
-    wanted = replace(wanted, customer_id=customer_id, assignee_id=agent_id)
-    return case_page(read_model, wanted, page, principal, request)
-
-
-def visible_to(principal: Principal, wanted: CaseFilter) -> CaseFilter:
-    """Narrow a list query to the cases the caller may see."""
-    if principal.role is Role.CUSTOMER:
-        if wanted.customer_id is not None:
-            own_customer(principal, wanted.customer_id)
-        return replace(wanted, customer_id=principal.customer_id)
-    if principal.role is Role.AGENT:
-        return replace(wanted, visible_to_agent=principal.subject)
-    return wanted
-
-
-def case_page(
-    read_model: ReadModelDep,
-    wanted: CaseFilter,
-    page: PageParams,
-    principal: Principal,
-    request: Request,
-) -> CasePage:
-    wanted = visible_to(principal, wanted)
-    found: RowPage = read_model.list_cases(page.query(wanted))
-    next_cursor = None
-    if found.next_key is not None:
-        next_cursor = encode_cursor("cases", scope(wanted, page.sort), cursor_key(found.next_key))
-    items = [shown(principal, case_list_item(row, page.fields)) for row in found.rows]
-    return CasePage(
-        items=with_directory(request, principal, items, page.fields),
-        next_cursor=next_cursor,
-        limit=page.limit,
+    wanted = replace(
+        wanted, customer_id=customer_id, assignee_id=agent_id, department_id=department_id
     )
+    return case_page(read_model, wanted, page, principal, request)
 
 
 @router.get(

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request
 
 from casetrail.cases.api.case_list_params import PageParams, case_filter
+from casetrail.cases.api.case_pages import case_page
 from casetrail.cases.api.known_customers import known_customers
 from casetrail.cases.api.query_deps import ReadModelDep, wait_for_position
 from casetrail.cases.api.query_schemas import CasePage
-from casetrail.cases.api.routes_case_queries import case_page
 from casetrail.cases.api.visibility import own_customer
 from casetrail.cases.queries import CASE_LIST, CaseFilter
 from casetrail.kernel.ids import MAX_ID

@@ -231,6 +231,7 @@ class CaseRead(BaseModel):
     order_id: str | None
     external_ref: str | None
     assignee_id: str | None
+    department_id: str | None = None
     escalation_level: int
     opened_by: ActorRead
     created_at: datetime

@@ -73,6 +73,7 @@ class Ticket(Aggregate):
         external_ref: str | None
         status: CaseStatus
         assignee_id: str | None
+        department_id: str | None
         escalation_level: int
         opened_by: Actor
         resolved_at: datetime | None
@@ -110,6 +111,7 @@ class Ticket(Aggregate):
             ticket.external_ref = self.external_ref
             ticket.status = CaseStatus.OPEN
             ticket.assignee_id = None
+            ticket.department_id = None
             ticket.escalation_level = 0
             ticket.opened_by = self.actor()
             ticket.resolved_at = None
@@ -166,6 +168,17 @@ class Ticket(Aggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.assignee_id = None
+
+    class Routed(Event):
+        """The case moved to a department (the first routing has no ``from_department_id``)."""
+
+        TOPIC = "casetrail.ticket.Routed.v1"
+        from_department_id: str | None
+        to_department_id: str
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.department_id = self.to_department_id
 
     class Escalated(Event):
         TOPIC = "casetrail.ticket.Escalated.v1"
@@ -315,6 +328,20 @@ class Ticket(Aggregate):
         if self.assignee_id is None:
             return
         self._record(self.Unassigned, actor, at, previous_agent_id=self.assignee_id)
+
+    def route(self, department_id: str, *, reason: str, actor: Actor, at: datetime) -> None:
+        """Move the case to a department (whether it exists is the caller's to check)."""
+        self._refuse_if_closed()
+        if department_id == self.department_id:
+            return
+        self._record(
+            self.Routed,
+            actor,
+            at,
+            from_department_id=self.department_id,
+            to_department_id=department_id,
+            reason=reason,
+        )
 
     def escalate(self, *, reason: str, actor: Actor, at: datetime) -> None:
         self._refuse_if_closed()

@@ -64,6 +64,10 @@ def _escalated(event: Any) -> str:
     return f"Escalated to level {event.level}: {event.reason}"
 
 
+def _routed(event: Any) -> str:
+    return _with_reason(f"Routed to department {event.to_department_id}", event.reason)
+
+
 def _tagged(event: Any) -> str:
     return "Tagged " + ", ".join(event.tags)
 
@@ -98,6 +102,7 @@ _DESCRIPTIONS: dict[type[Ticket.Event], tuple[str, Callable[[Any], str]]] = {
     Ticket.Assigned: ("case_assigned", _assigned),
     Ticket.Unassigned: ("case_unassigned", _unassigned),
     Ticket.Escalated: ("case_escalated", _escalated),
+    Ticket.Routed: ("case_routed", _routed),
     Ticket.Tagged: ("tags_added", _tagged),
     Ticket.Untagged: ("tags_removed", _untagged),
     Ticket.DetailsChanged: ("details_changed", _details_changed),

@@ -99,6 +99,7 @@ def _opened(event: Ticket.Opened) -> CaseRow:
         status=CaseStatus.OPEN.value,
         assignee_id=None,
         assigned_at=None,
+        department_id=None,
         escalation_level=0,
         opened_by_subject=event.actor_subject,
         opened_by_role=event.actor_role,
@@ -149,6 +150,10 @@ def _assigned(row: CaseRow, event: Ticket.Assigned) -> None:
 def _unassigned(row: CaseRow, _event: Ticket.Unassigned) -> None:
     row.assignee_id = None
     row.assigned_at = None
+
+
+def _routed(row: CaseRow, event: Ticket.Routed) -> None:
+    row.department_id = event.to_department_id
 
 
 def _escalated(row: CaseRow, event: Ticket.Escalated) -> None:
@@ -210,6 +215,7 @@ _TICKET_HANDLERS: dict[type[Any], Callable[[CaseRow, Any], None]] = {
     Ticket.PriorityChanged: _priority_changed,
     Ticket.Assigned: _assigned,
     Ticket.Unassigned: _unassigned,
+    Ticket.Routed: _routed,
     Ticket.Escalated: _escalated,
     Ticket.Tagged: _tagged,
     Ticket.Untagged: _untagged,

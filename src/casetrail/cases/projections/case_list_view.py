@@ -52,6 +52,7 @@ _INDEXES: tuple[tuple[str, str, str], ...] = (
     ("status", "status, created_at, id", ""),
     ("customer", "customer_id, created_at, id", ""),
     ("assignee", "assignee_id, created_at, id", ""),
+    ("department", "department_id, created_at, id", ""),
     ("unassigned", "created_at, id", "WHERE assignee_id IS NULL"),
     ("case_number", "case_number", ""),
 )
@@ -106,6 +107,8 @@ class CaseListView(BatchedView):
             SQL("CREATE INDEX IF NOT EXISTS {} ON {} USING gin (search)").format(
                 Identifier(f"{self.table_prefix}_search"), table
             ),
+            # Tables made before cases had a department: none of their rows has one yet.
+            SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS department_id text").format(table),
         ]
         statements += [
             SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({}) {}").format(

@@ -133,6 +133,8 @@ def _matches(row: CaseRow, wanted: CaseFilter) -> bool:
         return False
     if wanted.unassigned and row.assignee_id is not None:
         return False
+    if wanted.department_id is not None and row.department_id != wanted.department_id:
+        return False
     if wanted.visible_to_agent is not None and row.assignee_id not in (
         None,
         wanted.visible_to_agent,

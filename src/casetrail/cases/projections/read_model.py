@@ -186,6 +186,8 @@ def _conditions(wanted: CaseFilter) -> tuple[list[Composed], list[Any]]:
         add("assignee_id = %s", wanted.assignee_id)
     if wanted.unassigned:
         add("assignee_id IS NULL")
+    if wanted.department_id is not None:
+        add("department_id = %s", wanted.department_id)
     if wanted.visible_to_agent is not None:
         add("(assignee_id = %s OR assignee_id IS NULL)", wanted.visible_to_agent)
     if wanted.tags:

@@ -24,6 +24,8 @@ class CaseRow:
     external_ref: str | None
     assignee_id: str | None
     assigned_at: datetime | None
+    # The department the case was last routed to.
+    department_id: str | None
     escalation_level: int
     opened_by_subject: str
     opened_by_role: str

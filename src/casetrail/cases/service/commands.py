@@ -90,6 +90,13 @@ class EscalateCase:
 
 
 @dataclass(frozen=True)
+class RouteCase:
+    case_id: UUID
+    department_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class TagCase:
     case_id: UUID
     tags: tuple[str, ...] = field(default_factory=tuple)
@@ -120,5 +127,12 @@ class RestoreCase:
 
 
 TicketCommand = (
-    ChangeStatus | ChangePriority | AssignCase | UnassignCase | EscalateCase | TagCase | UntagCase
+    ChangeStatus
+    | ChangePriority
+    | AssignCase
+    | UnassignCase
+    | EscalateCase
+    | RouteCase
+    | TagCase
+    | UntagCase
 )

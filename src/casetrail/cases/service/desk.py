@@ -37,6 +37,7 @@ from casetrail.cases.service.commands import (
     OpenCase,
     PostMessage,
     RestoreCase,
+    RouteCase,
     TagCase,
     UnassignCase,
     UntagCase,
@@ -231,6 +232,16 @@ class SupportDesk(Application[UUID]):
         )
 
     @traced_command
+    def route_case(self, command: RouteCase, context: CommandContext) -> CommandResult:
+        return self._change_ticket(
+            command.case_id,
+            context,
+            lambda ticket, at: ticket.route(
+                command.department_id, reason=command.reason, actor=context.actor, at=at
+            ),
+        )
+
+    @traced_command
     def tag_case(self, command: TagCase, context: CommandContext) -> CommandResult:
         return self._change_ticket(
             command.case_id,
@@ -301,6 +312,13 @@ class SupportDesk(Application[UUID]):
         entries = [history_entry("case", event) for event in ticket_events]
         entries += [history_entry("conversation", event) for event in conversation_events]
         return sorted(entries, key=lambda entry: (entry.at, entry.stream, entry.version))
+
+    def routing_history(self, case_id: UUID) -> list[Ticket.Routed]:
+        """Every move of the case between departments, oldest first."""
+        events = self._stream(case_id)
+        if not events or not isinstance(events[0], Ticket.Opened):
+            raise CaseNotFound(case_id)
+        return [event for event in events if isinstance(event, Ticket.Routed)]
 
     # -- machinery --------------------------------------------------------------------------
 

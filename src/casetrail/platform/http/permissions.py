@@ -55,6 +55,12 @@ _manages_cases = require(Role.SUPERVISOR, scope=Scope.CASES_ASSIGN)
 _reads_internals = require(Role.AGENT, Role.SUPERVISOR, Role.ANALYST, scope=Scope.CASES_READ)
 _exports_customers = require(Role.SUPERVISOR, Role.CUSTOMER, scope=Scope.CUSTOMERS_EXPORT)
 _erases_customers = require(Role.SUPERVISOR, scope=Scope.CUSTOMERS_ERASE)
+# The directory of agents and departments: staff and analysts read it, customers never do
+# (what they need of an agent comes with their case); supervisors manage it.
+_reads_directory = require(Role.AGENT, Role.SUPERVISOR, Role.ANALYST, scope=Scope.DIRECTORY_READ)
+_manages_directory = require(Role.SUPERVISOR, scope=Scope.DIRECTORY_MANAGE)
+# Presence: an agent its own (the route checks whose), a supervisor anyone's.
+_keeps_presence = require(Role.AGENT, Role.SUPERVISOR, scope=Scope.DIRECTORY_MANAGE)
 
 # A parameter type (`principal: ReadsCases`) when the route needs the caller; the upper-case
 # twin goes in a route's `dependencies=[...]` when it does not. Both check once a request.
@@ -72,3 +78,9 @@ ExportsCustomers = Annotated[Principal, Depends(_exports_customers)]
 EXPORTS_CUSTOMERS = Depends(_exports_customers)
 ErasesCustomers = Annotated[Principal, Depends(_erases_customers)]
 ERASES_CUSTOMERS = Depends(_erases_customers)
+ReadsDirectory = Annotated[Principal, Depends(_reads_directory)]
+READS_DIRECTORY = Depends(_reads_directory)
+ManagesDirectory = Annotated[Principal, Depends(_manages_directory)]
+MANAGES_DIRECTORY = Depends(_manages_directory)
+KeepsPresence = Annotated[Principal, Depends(_keeps_presence)]
+KEEPS_PRESENCE = Depends(_keeps_presence)

@@ -26,6 +26,8 @@ class Scope(StrEnum):
     CUSTOMERS_WRITE = "customers:write"
     CUSTOMERS_EXPORT = "customers:export"
     CUSTOMERS_ERASE = "customers:erase"
+    DIRECTORY_READ = "directory:read"
+    DIRECTORY_MANAGE = "directory:manage"
 
 
 @dataclass(frozen=True)

@@ -65,8 +65,15 @@ def parking_table_exists(conn: psycopg.Connection[DictRow]) -> bool:
     return bool(row and row["found"])
 
 
+# Followers starting side by side create the table at once: CREATE TABLE IF NOT EXISTS is
+# not safe against itself in PostgreSQL, so they take turns.
+_CREATE_LOCK = 0x7061726B  # "park"
+
+
 def create_parking_table(conn: psycopg.Connection[DictRow]) -> None:
-    conn.execute(_CREATE)
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_CREATE_LOCK,))
+        conn.execute(_CREATE)
 
 
 def parked_between(curs: Cursor[DictRow], projection: str, after: int, up_to: int) -> set[int]:

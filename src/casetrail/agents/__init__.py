@@ -1,0 +1,1 @@
+"""The directory of who works here: agents (skills, capacity, presence) and departments."""

@@ -1,0 +1,1 @@
+"""The directory's HTTP routes: agents, presence, queues, departments, case routing."""

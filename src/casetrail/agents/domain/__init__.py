@@ -1,0 +1,1 @@
+"""Agents and departments as aggregates: pure rules, time and ids passed in."""

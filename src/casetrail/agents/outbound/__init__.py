@@ -1,0 +1,1 @@
+"""The directory's public events: ``support.agent.*`` and ``support.department.*`` on Kafka."""

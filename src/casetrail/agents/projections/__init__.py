@@ -1,0 +1,1 @@
+"""Read models of the directory, and the presence leases armed as durable timers."""
