@@ -116,3 +116,15 @@ def test_cases_show_the_name_and_tier_of_a_known_customer(api: TestClient) -> No
     # Analysts see customers as pseudonyms, never by name.
     as_analyst = api.get(f"/support/cases/{known['id']}", headers=bearer(Role.ANALYST, "a-1"))
     assert as_analyst.json()["customer"] is None
+
+
+def test_an_archived_case_is_off_its_agents_workload(api: TestClient) -> None:
+    kept, archived = open_case(api), open_case(api)
+    for case in (kept, archived):
+        assigned = api.put(f"/support/cases/{case['id']}/assignee", json={"agent_id": "a-1"})
+        assert assigned.status_code == 200, assigned.text
+    assert api.get("/support/agents/a-1/workload").json()["open"]["total"] == 2
+    assert api.delete(f"/support/cases/{archived['id']}").status_code == 200
+    workload = api.get("/support/agents/a-1/workload").json()
+    assert workload["open"]["total"] == 1
+    assert workload["oldest_waiting"]["id"] == kept["id"]

@@ -80,7 +80,8 @@ class InProcessReadModel:
     def agent_workload(self, agent_id: str, assigned_since: datetime) -> AgentWorkload:
         self._catch_up()
         mine = [row for row in self._cases.rows.values() if row.assignee_id == agent_id]
-        active = [row for row in mine if is_active(row.status)]
+        # An archived case is off everybody's desk.
+        active = [row for row in mine if is_active(row.status) and row.archived_at is None]
         counts: dict[tuple[str, str], int] = {}
         for row in active:
             counts[(row.status, row.priority)] = counts.get((row.status, row.priority), 0) + 1

@@ -122,15 +122,16 @@ class PostgresReadModel:
         active = [status.value for status in ACTIVE_STATUSES]
         counts = self._fetch(
             SQL(
-                "SELECT status, priority, count(*) AS cases FROM {} "
-                "WHERE assignee_id = %s AND status = ANY(%s) GROUP BY status, priority"
+                "SELECT status, priority, count(*) AS cases FROM {} WHERE assignee_id = %s"
+                " AND status = ANY(%s) AND archived_at IS NULL GROUP BY status, priority"
             ).format(_CASES),
             (agent_id, active),
         )
         oldest = self._fetch(
             SQL(
                 "SELECT {} FROM {} WHERE assignee_id = %s AND status = ANY(%s)"
-                " AND waiting_since IS NOT NULL ORDER BY waiting_since, id LIMIT 1"
+                " AND archived_at IS NULL AND waiting_since IS NOT NULL"
+                " ORDER BY waiting_since, id LIMIT 1"
             ).format(_CASE_COLUMNS, _CASES),
             (agent_id, active),
         )
