@@ -1,0 +1,1 @@
+"""SLA clocks: business calendars, policies, response and resolution deadlines."""

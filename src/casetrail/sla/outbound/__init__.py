@@ -1,0 +1,1 @@
+"""SLA outbound."""
