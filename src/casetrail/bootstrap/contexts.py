@@ -19,6 +19,7 @@ from casetrail.platform.subscriptions.catalog import register
 from casetrail.platform.subscriptions.view import BatchedView
 from casetrail.platform.timers.fire import Handler
 from casetrail.privacy.wiring import PRIVACY
+from casetrail.sla.wiring import SLA
 from casetrail.timeline.wiring import CASE_TIMELINE, TIMELINE
 
 CONTEXTS: tuple[ContextWiring, ...] = (
@@ -28,6 +29,7 @@ CONTEXTS: tuple[ContextWiring, ...] = (
     PRIVACY,
     TIMELINE,
     CUSTOMERS,
+    SLA,
 )
 
 Contexts = Sequence[ContextWiring]

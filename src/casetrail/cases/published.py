@@ -21,6 +21,7 @@ from casetrail.cases.outbound.integration_events import (
     OutboundSource,
     stable_event_id,
 )
+from casetrail.cases.domain.values import CaseStatus, Channel, Priority
 from casetrail.cases.queries import (
     CASE_EVENTS,
     CASE_LIST,
@@ -44,10 +45,13 @@ __all__ = [
     "CaseQuery",
     "CommandContext",
     "CommandResult",
+    "CaseStatus",
+    "Channel",
     "Conversation",
     "IntegrationMessage",
     "Outbound",
     "OutboundSource",
+    "Priority",
     "ReadModel",
     "RouteCase",
     "SupportDesk",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.access import World
+from tests.fixtures.access import SLA_CALENDAR, SLA_POLICY, World
 
 COLUMNS = ("agent", "supervisor", "analyst", "customer", "service_read", "service_all")
 
@@ -246,6 +246,29 @@ MATRIX: list[tuple[str, str, str | None, Any, tuple[int, ...]]] = [
         STAFF_ONLY,
     ),
     ("GET", "/support/customers/{customer_id}/history", "cust-1", None, STAFF_ONLY),
+    # Supervisors (and services with sla:manage) define calendars and policies; staff and
+    # analysts read them and the clocks; customers see none of it.
+    ("POST", "/support/calendars", None, SLA_CALENDAR, (403, 201, 403, 403, 403, 201)),
+    ("GET", "/support/calendars/{calendar_id}", None, None, (200, 200, 200, 403, 200, 200)),
+    (
+        "PUT",
+        "/support/calendars/{calendar_id}",
+        None,
+        SLA_CALENDAR,
+        (403, 200, 403, 403, 403, 200),
+    ),
+    ("POST", "/support/sla/policies", None, SLA_POLICY, (403, 201, 403, 403, 403, 201)),
+    ("GET", "/support/sla/policies", None, None, (200, 200, 200, 403, 200, 200)),
+    ("GET", "/support/sla/policies/{policy_id}", None, None, (200, 200, 200, 403, 200, 200)),
+    (
+        "PUT",
+        "/support/sla/policies/{policy_id}",
+        None,
+        SLA_POLICY,
+        (403, 200, 403, 403, 403, 200),
+    ),
+    ("GET", "/support/cases/{case_id}/sla", "mine", None, (200, 200, 200, 403, 200, 200)),
+    ("GET", "/support/cases/{case_id}/sla", "theirs", None, (404, 200, 200, 403, 200, 200)),
 ]
 
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/redoc"}
@@ -253,6 +276,10 @@ PUBLIC |= {"/docs/oauth2-redirect"}
 
 
 def url_of(world: World, template: str, key: str | None) -> str:
+    if "{calendar_id}" in template:
+        return template.format(calendar_id=world.sla["calendar"])
+    if "{policy_id}" in template:
+        return template.format(policy_id=world.sla["policy"])
     if "{case_id}" in template:
         assert key is not None
         return template.format(case_id=world.cases[key], tag="vip")

@@ -61,6 +61,8 @@ _reads_directory = require(Role.AGENT, Role.SUPERVISOR, Role.ANALYST, scope=Scop
 _manages_directory = require(Role.SUPERVISOR, scope=Scope.DIRECTORY_MANAGE)
 # Presence: an agent its own (the route checks whose), a supervisor anyone's.
 _keeps_presence = require(Role.AGENT, Role.SUPERVISOR, scope=Scope.DIRECTORY_MANAGE)
+# Business calendars and SLA policies: supervisors define them; staff and analysts read them.
+_manages_sla = require(Role.SUPERVISOR, scope=Scope.SLA_MANAGE)
 
 # A parameter type (`principal: ReadsCases`) when the route needs the caller; the upper-case
 # twin goes in a route's `dependencies=[...]` when it does not. Both check once a request.
@@ -84,3 +86,5 @@ ManagesDirectory = Annotated[Principal, Depends(_manages_directory)]
 MANAGES_DIRECTORY = Depends(_manages_directory)
 KeepsPresence = Annotated[Principal, Depends(_keeps_presence)]
 KEEPS_PRESENCE = Depends(_keeps_presence)
+ManagesSla = Annotated[Principal, Depends(_manages_sla)]
+MANAGES_SLA = Depends(_manages_sla)

@@ -28,6 +28,7 @@ class Scope(StrEnum):
     CUSTOMERS_ERASE = "customers:erase"
     DIRECTORY_READ = "directory:read"
     DIRECTORY_MANAGE = "directory:manage"
+    SLA_MANAGE = "sla:manage"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from casetrail.kernel.errors import NotFound, Unprocessable
+from casetrail.kernel.errors import Conflict, NotFound, Unprocessable
 
 
 class InvalidDefinition(Unprocessable):
@@ -40,3 +40,15 @@ class PolicyNotFound(NotFound):
 
     def __init__(self, policy_id: UUID) -> None:
         super().__init__(f"no SLA policy {policy_id}")
+
+
+class StaleVersion(Conflict):
+    slug = "version-conflict"
+    title = "The resource has changed since you read it"
+
+    def __init__(self, what: str, expected: int, current: int) -> None:
+        super().__init__(f"{what} is at version {current}, not {expected}")
+        self.current = current
+
+    def problem_fields(self) -> dict[str, Any]:
+        return {"current_version": self.current}

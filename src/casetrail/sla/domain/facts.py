@@ -33,6 +33,7 @@ class CaseFact:
     value: str | None = None  # the status, priority or department it sets
     channel: str | None = None  # OPENED only
     tags: tuple[str, ...] = ()
+    customer_id: str | None = None  # OPENED only
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -43,6 +44,7 @@ class CaseFact:
             "value": self.value,
             "channel": self.channel,
             "tags": list(self.tags),
+            "customer_id": self.customer_id,
         }
 
     @classmethod
@@ -55,7 +57,12 @@ class CaseFact:
             value=None if data.get("value") is None else str(data["value"]),
             channel=None if data.get("channel") is None else str(data["channel"]),
             tags=tuple(str(tag) for tag in cast("list[object]", data.get("tags") or [])),
+            customer_id=None if data.get("customer_id") is None else str(data["customer_id"]),
         )
+
+
+def customer_of(facts: Sequence[CaseFact]) -> str | None:
+    return next((fact.customer_id for fact in facts if fact.kind is FactKind.OPENED), None)
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,10 @@ class PolicyTerms:
         return target * DEFAULT_AT_RISK_SHARE
 
 
+# Longer targets are mistakes, and would take deadlines past any calendar's horizon.
+MAX_TARGET = timedelta(days=366)
+
+
 def check_targets(targets: Mapping[str, Mapping[str, timedelta]]) -> None:
     for metric, by_priority in targets.items():
         for priority, duration in by_priority.items():
@@ -110,11 +114,17 @@ def check_targets(targets: Mapping[str, Mapping[str, timedelta]]) -> None:
                 raise InvalidDefinition(
                     f"targets.{metric}.{priority}", "a target must be longer than zero"
                 )
+            if duration > MAX_TARGET:
+                raise InvalidDefinition(
+                    f"targets.{metric}.{priority}", "a target may be at most 366 days"
+                )
 
 
 def check_at_risk_before(duration: timedelta | None) -> None:
     if duration is not None and duration <= timedelta(0):
         raise InvalidDefinition("at_risk_before", "must be longer than zero")
+    if duration is not None and duration > MAX_TARGET:
+        raise InvalidDefinition("at_risk_before", "may be at most 366 days")
 
 
 def applicable(policies: Sequence[PolicyTerms], case: CaseSubject) -> PolicyTerms | None:

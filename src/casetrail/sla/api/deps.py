@@ -1,0 +1,58 @@
+"""Dependencies of the SLA routes: the administration, the case clocks, the clock.
+
+They are built once per application from what the API role holds (its event store) and what
+the wiring hands in (the ports to the directory), then kept on the application's state."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from casetrail.sla.projections.catalog import SlaCatalog
+from casetrail.sla.service.administration import SlaAdministration
+from casetrail.sla.service.case_sla import CaseSla
+from casetrail.sla.service.ports import CustomerTiers, Departments
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SlaSurface:
+    """What the routes use, for one event store."""
+
+    def __init__(
+        self,
+        store: Any,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        tiers: CustomerTiers | None = None,
+        departments: Departments | None = None,
+    ) -> None:
+        self.clock = clock
+        self.catalog = SlaCatalog(store)
+        self.administration = SlaAdministration(
+            store, self.catalog, clock=clock, new_id=uuid.uuid4, departments=departments
+        )
+        self.case_sla = CaseSla(store, self.catalog, tiers)
+
+
+async def sla_surface(request: Request) -> SlaSurface:
+    state = request.app.state
+    surface: SlaSurface | None = getattr(state, "sla", None)
+    if surface is None:
+        surface = SlaSurface(
+            state.desk,
+            clock=getattr(state, "sla_clock", utc_now),
+            tiers=getattr(state, "sla_tiers", None),
+            departments=getattr(state, "sla_departments", None),
+        )
+        state.sla = surface
+    return surface
+
+
+Sla = Annotated[SlaSurface, Depends(sla_surface)]

@@ -1,0 +1,180 @@
+"""Request and response bodies of calendars, policies and case clocks. Durations are
+ISO 8601 (``PT4H``); times of day ``HH:MM`` (``24:00`` ends a day)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from casetrail.cases.api.published import MAX_REASON, Request
+from casetrail.cases.published import Channel, Priority
+from casetrail.kernel.ids import MAX_ID
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REASON)
+]
+ClockTime = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}:[0-9]{2}$")]
+WindowPair = Annotated[list[ClockTime], Field(min_length=2, max_length=2)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Timezone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Identifier = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID)
+]
+Tag = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, min_length=1, max_length=50, pattern=r"^[\w:.-]+$"
+    ),
+]
+CustomerTier = Literal["standard", "vip"]
+PauseStatus = Literal["pending_customer", "on_hold"]
+
+
+class HolidaySeedBody(Request):
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,3}$")] = Field(
+        description="ISO 3166 country code, such as DE"
+    )
+    subdivision: Annotated[str, StringConstraints(min_length=1, max_length=10)] | None = None
+    years: Annotated[
+        list[Annotated[int, Field(ge=1950, le=2100)]], Field(min_length=1, max_length=10)
+    ]
+
+
+class CalendarWrite(Request):
+    name: Name
+    timezone: Timezone = Field(description="IANA time zone, such as Europe/Berlin")
+    weekly_hours: dict[Weekday, Annotated[list[WindowPair], Field(max_length=12)]] = Field(
+        description='Windows per weekday: {"mon": [["09:00", "12:00"], ["13:00", "17:00"]]}'
+    )
+    holidays: Annotated[list[date], Field(max_length=1000)] = Field(default_factory=list)
+    holiday_seed: HolidaySeedBody | None = Field(
+        default=None, description="Add a country's public holidays (resolved and stored now)"
+    )
+
+
+class CalendarRevise(CalendarWrite):
+    reason: Reason | None = None
+
+
+class CalendarRead(BaseModel):
+    id: UUID
+    version: int
+    name: str
+    timezone: str
+    weekly_hours: dict[str, list[list[str]]]
+    holidays: list[date]
+    holiday_source: dict[str, Any] | None
+    updated_at: datetime
+
+
+class PolicyFilterBody(Request):
+    priority: Annotated[list[Priority], Field(max_length=4)] = Field(default_factory=list)
+    channel: Annotated[list[Channel], Field(max_length=10)] = Field(default_factory=list)
+    department: Annotated[list[Identifier], Field(max_length=50)] = Field(default_factory=list)
+    customer_tier: Annotated[list[CustomerTier], Field(max_length=2)] = Field(default_factory=list)
+    tags: Annotated[list[Tag], Field(max_length=20)] = Field(default_factory=list)
+
+
+Targets = dict[Priority, timedelta]
+
+
+class TargetsBody(Request):
+    first_response: Targets = Field(default_factory=dict)
+    next_response: Targets = Field(default_factory=dict)
+    resolution: Targets = Field(default_factory=dict)
+
+
+def default_pause_statuses() -> list[PauseStatus]:
+    return ["pending_customer"]
+
+
+class PolicyWrite(Request):
+    name: Name
+    position: int = Field(ge=0, le=1_000_000)
+    filter: PolicyFilterBody = Field(default_factory=PolicyFilterBody)
+    targets: TargetsBody
+    calendar_id: UUID | None = Field(default=None, description="None: the clock runs 24/7")
+    pause_statuses: Annotated[list[PauseStatus], Field(max_length=2)] = Field(
+        default_factory=default_pause_statuses
+    )
+    at_risk_before: timedelta | None = Field(
+        default=None, description="At risk this long before the deadline (default: 20%)"
+    )
+
+
+class PolicyRevise(PolicyWrite):
+    reason: Reason | None = None
+
+
+class PolicyRead(BaseModel):
+    id: UUID
+    version: int
+    name: str
+    position: int
+    filter: dict[str, list[str]]
+    targets: dict[str, dict[str, timedelta]]
+    calendar_id: UUID | None
+    pause_statuses: list[str]
+    at_risk_before: timedelta | None
+    updated_at: datetime
+
+
+class PolicyPage(BaseModel):
+    items: list[PolicyRead]
+
+
+class EventRead(BaseModel):
+    """An event named as the cause of something: its stream and version, and its name."""
+
+    ref: str
+    event: str
+    at: datetime
+
+
+class SegmentRead(BaseModel):
+    kind: Literal["running", "paused", "outside_business_hours"]
+    start: datetime
+    end: datetime
+    seconds: float
+    status: str | None = None
+    opened_by: EventRead | None
+    closed_by: EventRead | None
+
+
+class MetricRead(BaseModel):
+    metric: Literal["first_response", "next_response", "resolution"]
+    cycle: int
+    target: timedelta
+    due_at: datetime | None
+    at_risk_at: datetime | None
+    state: Literal["active", "paused", "fulfilled", "breached"]
+    business_seconds_elapsed: int
+    business_seconds_remaining: int
+    started_by: EventRead
+    stopped_by: EventRead | None
+    segments: list[SegmentRead]
+
+
+class PolicyRef(BaseModel):
+    id: UUID
+    version: int
+    name: str
+
+
+class CalendarRef(BaseModel):
+    id: UUID
+    version: int
+
+
+class CaseSlaRead(BaseModel):
+    case_id: UUID
+    as_of: datetime
+    priority: str | None
+    status: str | None
+    policy: PolicyRef | None
+    calendar: CalendarRef | None
+    metrics: list[MetricRead]

@@ -1,0 +1,3 @@
+from tests.fixtures.sla import clock, sla_api
+
+__all__ = ["clock", "sla_api"]
