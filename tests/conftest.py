@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.fixtures.relay",
     "tests.fixtures.timeline",
     "tests.fixtures.kafka",
+    "tests.fixtures.sla_postgres",
 ]
 
 

@@ -18,6 +18,7 @@ from casetrail.platform.subscriptions.follower_metrics import SubscriptionMetric
 from casetrail.platform.subscriptions.metrics import ProjectionMetrics
 from casetrail.platform.subscriptions.status import ProjectionLagCollector, ProjectionStatus
 from casetrail.platform.timers.metrics import TimerMetrics
+from casetrail.sla.projections.metrics import AlarmMetrics, ClockMetrics
 from casetrail.timeline.reading import TimelineMetrics
 from tests.fixtures.auth import supervisor_headers
 
@@ -52,6 +53,8 @@ def every_metrics_class(registry: CollectorRegistry) -> None:
     TimerMetrics(registry)
     ConsumerMetrics(registry)
     TimelineMetrics(registry)
+    ClockMetrics(registry)
+    AlarmMetrics(registry)
     RequestMetrics(cast(Any, None), registry)
 
 

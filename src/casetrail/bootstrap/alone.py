@@ -45,6 +45,7 @@ def projector_alone(
             core.registry,
             projections=core.projections,
             after_commit=None if invalidation is None else invalidate_after_commit(invalidation),
+            contexts=contexts,
         )
         yield core, projector
 
@@ -67,5 +68,5 @@ def scheduler_alone(
     """The timer worker with every context's handlers, those that command the event store
     on this process's desk."""
     with process_core(settings, contexts) as core:
-        handlers = timer_handlers(contexts, store=core.desk)
+        handlers = timer_handlers(contexts, store=core.desk, registry=registry)
         yield build_scheduler(core.database_url, handlers, settings.scheduler, registry)

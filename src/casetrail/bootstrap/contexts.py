@@ -9,6 +9,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 from fastapi import APIRouter
+from prometheus_client import CollectorRegistry
 
 from casetrail.agents.wiring import AGENTS
 from casetrail.cases.wiring import cases_context
@@ -16,6 +17,10 @@ from casetrail.commerce.wiring import COMMERCE
 from casetrail.customers.wiring import CUSTOMERS
 from casetrail.platform.context_wiring import ContextWiring
 from casetrail.platform.subscriptions.catalog import register
+from casetrail.platform.subscriptions.subscriber import (
+    ExternalSubscriber,
+    TransactionalSubscriber,
+)
 from casetrail.platform.subscriptions.view import BatchedView
 from casetrail.platform.timers.fire import Handler
 from casetrail.privacy.wiring import PRIVACY
@@ -59,19 +64,37 @@ def register_projections(contexts: Contexts = CONTEXTS) -> dict[str, type[Batche
 
 
 def timer_handlers(
-    contexts: Contexts = CONTEXTS, store: Application[Any] | None = None
+    contexts: Contexts = CONTEXTS,
+    store: Application[Any] | None = None,
+    registry: CollectorRegistry | None = None,
 ) -> dict[str, Handler]:
     """The handler of each timer kind; a kind belongs to one context. Handlers that command
-    the event store are included when its application (``store``) is given."""
+    the event store are included when its application (``store``) is given; handlers that
+    count what they do count in ``registry``."""
     handlers: dict[str, Handler] = {}
+    registry = registry if registry is not None else CollectorRegistry()
     for context in contexts:
         built = {
             kind: build(store)
             for kind, build in context.store_timer_handlers.items()
             if store is not None
         }
+        if context.timer_handler_factory is not None:
+            built |= context.timer_handler_factory(registry)
         for kind, handler in {**context.timer_handlers, **built}.items():
             if kind in handlers:
                 raise ValueError(f"two contexts handle timers of kind {kind!r}")
             handlers[kind] = handler
     return handlers
+
+
+def subscribers(
+    app: Application[Any], registry: CollectorRegistry, contexts: Contexts = CONTEXTS
+) -> list[TransactionalSubscriber | ExternalSubscriber]:
+    """The contexts' subscribers, built on ``app``'s event log; names are unique."""
+    built = [factory(app, registry) for context in contexts for factory in context.subscribers]
+    names = [subscriber.name for subscriber in built]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f"two subscribers are named {name!r}")
+    return built

@@ -13,12 +13,18 @@ from casetrail.bootstrap.contexts import register_projections
 from casetrail.bootstrap.settings import Settings
 from casetrail.cases.projections.read_model import PostgresReadModel
 from casetrail.platform.subscriptions.database import Database
+from casetrail.platform.subscriptions.follower import Follower, FollowerOptions
+from casetrail.platform.subscriptions.follower_metrics import SubscriptionMetrics
 from casetrail.platform.subscriptions.metrics import ProjectionMetrics
 from casetrail.platform.subscriptions.positions import PositionBoard
 from casetrail.platform.subscriptions.status import (
     CachedStatus,
     ProjectionLagCollector,
     StatusReader,
+)
+from casetrail.platform.subscriptions.subscriber import (
+    ExternalSubscriber,
+    TransactionalSubscriber,
 )
 from casetrail.platform.subscriptions.supervisor import Backoff, ProjectionSupervisor
 from casetrail.platform.subscriptions.versions import active_version
@@ -99,6 +105,33 @@ def build_supervisor(
     return ProjectionSupervisor(
         workers, metrics=metrics, wakeups=wakeups, backoff=backoff or Backoff()
     )
+
+
+def build_subscriber_supervisor(
+    app: Application[Any],
+    database: Database,
+    registry: CollectorRegistry,
+    subscribers: Sequence[TransactionalSubscriber | ExternalSubscriber],
+    settings: Settings,
+) -> ProjectionSupervisor | None:
+    """A follower per subscriber (none: None), in this process."""
+    if not subscribers:
+        return None
+    metrics = SubscriptionMetrics.of(registry)
+    wakeups = LogWakeups(database.connect, channel=f"{app.name}_events".lower())
+    options = FollowerOptions(batch_size=settings.projections.batch_size)
+    followers = [
+        Follower(
+            subscriber,
+            app=app,
+            connect=database.connect,
+            wake=wakeups.subscribe(),
+            metrics=metrics,
+            options=options,
+        )
+        for subscriber in subscribers
+    ]
+    return ProjectionSupervisor(followers, metrics=metrics, wakeups=wakeups)
 
 
 def start_read_side(

@@ -118,6 +118,7 @@ def serve_process(
                     projections=core.projections,
                     board=read_side.board,
                     after_commit=invalidate_after_commit(timeline.invalidation),
+                    contexts=contexts,
                 )
             )
         if RoleName.RELAY in enabled:
@@ -128,7 +129,7 @@ def serve_process(
             checks["commerce"] = consumer_readiness(consumer)
             roles.append(consumer)
         if RoleName.SCHEDULER in enabled:
-            handlers = timer_handlers(contexts, store=core.desk)
+            handlers = timer_handlers(contexts, store=core.desk, registry=registry)
             roles.append(build_scheduler(url, handlers, settings.scheduler, registry))
         wait = settings.projections.read_your_writes_timeout
         app = build_api_app(

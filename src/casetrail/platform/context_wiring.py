@@ -2,8 +2,9 @@
 
 Each context builds one ``ContextWiring`` in its own package (``<context>/wiring.py``) and
 ``casetrail.bootstrap.contexts`` lists them: the API role includes the routers, the projector
-registers and runs the views, the scheduler fires the timer handlers by kind (those whose
-effect is an event-store command are built on the process's event store).
+registers and runs the views and the subscribers (reactions that record decisions), the
+scheduler fires the timer handlers by kind (those whose effect is an event-store command are
+built on the process's event store).
 """
 
 from __future__ import annotations
@@ -14,9 +15,18 @@ from typing import Any
 
 from eventsourcing.application import Application
 from fastapi import APIRouter
+from prometheus_client import CollectorRegistry
 
+from casetrail.platform.subscriptions.subscriber import ExternalSubscriber, TransactionalSubscriber
 from casetrail.platform.subscriptions.view import BatchedView
 from casetrail.platform.timers.fire import Handler
+
+# A subscriber is built per process, on the event store it follows and the process's metrics.
+SubscriberFactory = Callable[
+    [Application[Any], CollectorRegistry], TransactionalSubscriber | ExternalSubscriber
+]
+# Timer handlers that count what they do in the process's metrics.
+HandlerFactory = Callable[[CollectorRegistry], Mapping[str, Handler]]
 
 
 @dataclass(frozen=True)
@@ -29,3 +39,5 @@ class ContextWiring:
     store_timer_handlers: Mapping[str, Callable[[Application[Any]], Handler]] = field(
         default_factory=dict
     )
+    subscribers: tuple[SubscriberFactory, ...] = ()
+    timer_handler_factory: HandlerFactory | None = None

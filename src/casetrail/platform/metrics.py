@@ -211,6 +211,28 @@ TIMER_OLDEST_OVERDUE_SECONDS = _gauge(
     "How long the oldest overdue timer has been due; 0 when none is.",
 )
 
+# SLA clocks (seed 003's names).
+SUPPORT_RESPONSE_TIME_SECONDS = _histogram(
+    "support_response_time_seconds",
+    "Business time from a customer's wait starting to the agent's reply, per response clock"
+    " that stopped (first and next response).",
+    (60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0, 259200.0),
+    "metric",
+    "priority",
+)
+SUPPORT_SLA_BREACHES = _counter(
+    "support_sla_breaches_total",
+    "SLA breaches recorded by this process (each clock breaches at most once).",
+    "priority",
+    "metric",
+)
+SUPPORT_SLA_AT_RISK = _counter(
+    "support_sla_at_risk_total",
+    "SLA clocks found at risk by this process (each warned at most once).",
+    "priority",
+    "metric",
+)
+
 # Commerce context (Kafka in).
 COMMERCE_CONSUMED = _counter(
     "casetrail_commerce_messages_consumed_total",

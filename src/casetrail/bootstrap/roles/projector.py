@@ -1,5 +1,6 @@
-"""The projector role: one runner per projection of the contexts, single-active across
-processes (the subscription platform's advisory locks), supervised with backoff."""
+"""The projector role: one runner per projection of the contexts and one follower per
+subscriber (reactions such as the SLA clocks), each single-active across processes (the
+subscription platform's advisory locks), supervised with backoff."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 from eventsourcing.application import Application
 from prometheus_client import CollectorRegistry
 
-from casetrail.bootstrap.read_side import build_supervisor
+from casetrail.bootstrap.contexts import CONTEXTS, Contexts, subscribers
+from casetrail.bootstrap.read_side import build_subscriber_supervisor, build_supervisor
 from casetrail.bootstrap.settings import Settings
 from casetrail.platform.subscriptions.database import Database
 from casetrail.platform.subscriptions.metrics import ProjectionMetrics
@@ -21,14 +23,24 @@ from casetrail.platform.subscriptions.worker import AfterCommit
 class ProjectorRole:
     name = "projector"
 
-    def __init__(self, supervisor: ProjectionSupervisor, projections: Sequence[str]) -> None:
+    def __init__(
+        self,
+        supervisor: ProjectionSupervisor,
+        projections: Sequence[str],
+        reactions: ProjectionSupervisor | None = None,
+    ) -> None:
         self.supervisor = supervisor
         self.projections = tuple(projections)
+        self.reactions = reactions
 
     def start(self) -> None:
         self.supervisor.start()
+        if self.reactions is not None:
+            self.reactions.start()
 
     def stop(self) -> None:
+        if self.reactions is not None:
+            self.reactions.stop()
         self.supervisor.stop()
 
     def wait(self) -> None:
@@ -44,6 +56,7 @@ def build_projector(
     projections: Sequence[str],
     board: PositionBoard | None = None,
     after_commit: AfterCommit | None = None,
+    contexts: Contexts = CONTEXTS,
 ) -> ProjectorRole:
     """``board`` tells this process's queries (read-your-writes) where the runners are;
     ``after_commit`` is told which streams each committed batch changed (the timeline
@@ -57,4 +70,7 @@ def build_projector(
         after_commit=after_commit,
         projections=projections,
     )
-    return ProjectorRole(supervisor, projections)
+    reactions = build_subscriber_supervisor(
+        app, database, registry, subscribers(app, registry, contexts), settings
+    )
+    return ProjectorRole(supervisor, projections, reactions)

@@ -248,7 +248,7 @@ class CaseEventRelay:
         self._database = Database(database_url)
         self._producer = producer_factory(producer_config(bootstrap_servers))
         self._metrics = RelayMetrics(registry)
-        self._subscription_metrics = SubscriptionMetrics(registry)
+        self._subscription_metrics = SubscriptionMetrics.of(registry)
         self._options = FollowerOptions(batch_size=batch_size)
         self._backoff = backoff or Backoff()
         self.publisher = CaseEventPublisher(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
@@ -42,7 +44,23 @@ class SubscriptionMetrics:
         self.lag_events: Gauge = gauge(SUBSCRIPTION_LAG_EVENTS, registry)
         self.lag_seconds: Gauge = gauge(SUBSCRIPTION_LAG_SECONDS, registry)
 
+    @classmethod
+    def of(cls, registry: CollectorRegistry) -> SubscriptionMetrics:
+        """The one instance for ``registry``: the relay and the other subscribers of a
+        process share the metric families."""
+        with _LOCK:
+            metrics = _BY_REGISTRY.get(registry)
+            if metrics is None:
+                metrics = _BY_REGISTRY[registry] = cls(registry)
+            return metrics
+
     def gauges(self, name: str) -> FollowerGauges:
         return FollowerGauges(
             self.active.labels(name), self.lag_events.labels(name), self.lag_seconds.labels(name)
         )
+
+
+_LOCK = threading.Lock()
+_BY_REGISTRY: weakref.WeakKeyDictionary[CollectorRegistry, SubscriptionMetrics] = (
+    weakref.WeakKeyDictionary()
+)

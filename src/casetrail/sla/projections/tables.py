@@ -1,0 +1,116 @@
+"""The SLA context's tables in the event store's database.
+
+- ``sla_cases``: each case's facts as the clocks follow them, and whether it is closed;
+- ``sla_conversations``: which case a conversation belongs to;
+- ``sla_clocks``: each clock (case, metric, cycle) as last decided;
+- ``sla_decisions``: every decision, append-only: the deadline set, moved, paused, met or
+  restated, with the event that caused it and the policy and calendar versions used;
+- ``sla_breaches`` and ``sla_warnings``: a breach or at-risk warning per clock, recorded once
+  when its timer fired, with the due time and the detection time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+CASES = "sla_cases"
+CONVERSATIONS = "sla_conversations"
+CLOCKS = "sla_clocks"
+DECISIONS = "sla_decisions"
+BREACHES = "sla_breaches"
+WARNINGS = "sla_warnings"
+
+_DDL = f"""
+CREATE TABLE IF NOT EXISTS {CASES} (
+    case_id uuid PRIMARY KEY,
+    customer_id text,
+    facts jsonb NOT NULL,
+    closed boolean NOT NULL DEFAULT false
+);
+CREATE TABLE IF NOT EXISTS {CONVERSATIONS} (
+    conversation_id uuid PRIMARY KEY,
+    case_id uuid NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {CLOCKS} (
+    case_id uuid NOT NULL,
+    metric text NOT NULL,
+    cycle integer NOT NULL,
+    state text NOT NULL,
+    priority text NOT NULL,
+    department text,
+    target_seconds bigint NOT NULL,
+    elapsed_seconds bigint NOT NULL,
+    started_at timestamptz NOT NULL,
+    stopped_at timestamptz,
+    due_at timestamptz,
+    at_risk_at timestamptz,
+    policy_id uuid NOT NULL,
+    policy_version integer NOT NULL,
+    calendar_id uuid,
+    calendar_version integer,
+    decided_at timestamptz NOT NULL,
+    cause_ref text NOT NULL,
+    PRIMARY KEY (case_id, metric, cycle)
+);
+CREATE INDEX IF NOT EXISTS {CLOCKS}_open_due ON {CLOCKS} (due_at) WHERE stopped_at IS NULL;
+CREATE TABLE IF NOT EXISTS {DECISIONS} (
+    id bigserial PRIMARY KEY,
+    case_id uuid NOT NULL,
+    metric text NOT NULL,
+    cycle integer NOT NULL,
+    kind text NOT NULL,
+    state text NOT NULL,
+    due_at timestamptz,
+    at_risk_at timestamptz,
+    policy_id uuid,
+    policy_version integer,
+    calendar_id uuid,
+    calendar_version integer,
+    cause_ref text NOT NULL,
+    cause_event text NOT NULL,
+    cause_notification bigint NOT NULL,
+    reason text,
+    decided_at timestamptz NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (case_id, metric, cycle, cause_notification)
+);
+CREATE INDEX IF NOT EXISTS {DECISIONS}_case ON {DECISIONS} (case_id, decided_at);
+CREATE TABLE IF NOT EXISTS {BREACHES} (
+    case_id uuid NOT NULL,
+    metric text NOT NULL,
+    cycle integer NOT NULL,
+    priority text NOT NULL,
+    department text,
+    due_at timestamptz NOT NULL,
+    detected_at timestamptz NOT NULL,
+    policy_id uuid,
+    policy_version integer,
+    cause text NOT NULL,
+    published_id uuid NOT NULL,
+    PRIMARY KEY (case_id, metric, cycle)
+);
+CREATE TABLE IF NOT EXISTS {WARNINGS} (
+    case_id uuid NOT NULL,
+    metric text NOT NULL,
+    cycle integer NOT NULL,
+    priority text NOT NULL,
+    department text,
+    at_risk_at timestamptz NOT NULL,
+    due_at timestamptz,
+    detected_at timestamptz NOT NULL,
+    cause text NOT NULL,
+    published_id uuid NOT NULL,
+    PRIMARY KEY (case_id, metric, cycle)
+);
+"""
+
+_CREATE_LOCK = 0x736C61  # "sla"
+
+
+def create_sla_tables(conn: psycopg.Connection[Any]) -> None:
+    """Create the tables if they are missing; safe from several processes at once."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_CREATE_LOCK,))
+        conn.execute(_DDL)

@@ -1,0 +1,173 @@
+"""The ``sla.clocks`` subscriber on PostgreSQL: deadlines recorded as decisions with their
+cause, timers armed and moved, breaches recorded once with the true due time (also when the
+timer worker was down), restatement when a calendar changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+
+import pytest
+
+from casetrail.cases.domain.values import AuthorType, CaseStatus, Channel, Priority
+from casetrail.cases.service.commands import ChangeStatus, CommandContext, OpenCase, PostMessage
+from casetrail.kernel.actor import Actor
+from casetrail.sla.domain.aggregates import PolicyDraft
+from casetrail.sla.domain.policy import PolicyFilter
+from casetrail.sla.service.administration import CalendarDefinition
+from tests.fixtures.sla_postgres import SlaWorld
+
+pytestmark = pytest.mark.integration
+
+SUPERVISOR = Actor(subject="sup-1", role="SUPERVISOR")
+AGENT = Actor(subject="agent-1", role="AGENT")
+MONDAY_0930_BERLIN = datetime(2026, 12, 7, 8, 30, tzinfo=UTC)
+WEEKDAYS = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+
+
+def office(world: SlaWorld) -> str:
+    calendar = world.admin.define_calendar(
+        CalendarDefinition("Berlin", "Europe/Berlin", WEEKDAYS, [date(2026, 12, 25)]), SUPERVISOR
+    )
+    world.admin.define_policy(
+        PolicyDraft(
+            name="Urgent",
+            position=1,
+            filter=PolicyFilter(),
+            targets={"first_response": {"urgent": timedelta(hours=1)}},
+            calendar_id=calendar.id,
+        ),
+        SUPERVISOR,
+    )
+    return str(calendar.id)
+
+
+def open_urgent(world: SlaWorld) -> str:
+    result = world.desk.open_case(
+        OpenCase(
+            customer_id="cust-1",
+            subject="Down",
+            description="",
+            priority=Priority.URGENT,
+            channel=Channel.EMAIL,
+            tags=(),
+            order_id=None,
+            external_ref=None,
+        ),
+        CommandContext(actor=SUPERVISOR),
+    )
+    return str(result.case_id)
+
+
+def reply(world: SlaWorld, case_id: str) -> None:
+    world.desk.post_message(
+        PostMessage(
+            case_id=UUID(case_id),
+            author_type=AuthorType.AGENT,
+            author_id="agent-1",
+            body="On it",
+            attachment_uri=None,
+            internal=False,
+        ),
+        CommandContext(actor=AGENT),
+    )
+
+
+def test_the_deadline_is_recorded_with_its_cause_and_a_timer_is_armed(sla_world: SlaWorld) -> None:
+    calendar_id = office(sla_world)
+    case_id = open_urgent(sla_world)
+    sla_world.follow()
+
+    [clock] = sla_world.rows("SELECT * FROM sla_clocks WHERE case_id = %s", case_id)
+    assert clock["due_at"] == MONDAY_0930_BERLIN
+    assert (clock["metric"], clock["state"], clock["policy_version"]) == (
+        "first_response",
+        "active",
+        1,
+    )
+    [decision] = sla_world.rows("SELECT * FROM sla_decisions WHERE case_id = %s", case_id)
+    assert decision["kind"] == "started"
+    assert decision["cause_event"] == "Opened"
+    assert decision["cause_ref"] == f"{case_id}@1"
+    assert str(decision["calendar_id"]) == calendar_id
+    [timer] = sla_world.rows("SELECT * FROM platform_timers WHERE kind = 'sla.breach'")
+    assert timer["due_at"] == MONDAY_0930_BERLIN
+    assert f"{case_id}@1" in timer["cause"]
+
+
+def test_a_breach_that_fell_due_while_the_worker_was_down_is_recorded_once_with_its_due_time(
+    sla_world: SlaWorld,
+) -> None:
+    office(sla_world)
+    case_id = open_urgent(sla_world)
+    sla_world.follow()
+    tuesday = MONDAY_0930_BERLIN + timedelta(days=1)
+    sla_world.timer_clock.set(tuesday)  # no worker ran on Monday
+    sla_world.worker.run_once()
+    sla_world.worker.run_once()
+
+    [breach] = sla_world.rows("SELECT * FROM sla_breaches WHERE case_id = %s", case_id)
+    assert breach["due_at"] == MONDAY_0930_BERLIN
+    assert breach["detected_at"] == tuesday
+    assert breach["priority"] == "urgent"
+
+
+def test_a_reply_in_time_disarms_the_breach(sla_world: SlaWorld) -> None:
+    office(sla_world)
+    case_id = open_urgent(sla_world)
+    sla_world.clock.now = MONDAY_0930_BERLIN - timedelta(minutes=5)
+    reply(sla_world, case_id)
+    sla_world.follow()
+    sla_world.timer_clock.set(MONDAY_0930_BERLIN + timedelta(hours=1))
+    sla_world.worker.run_once()
+
+    assert sla_world.rows("SELECT * FROM sla_breaches") == []
+    [clock] = sla_world.rows("SELECT * FROM sla_clocks WHERE case_id = %s", case_id)
+    assert clock["state"] == "fulfilled"
+    kinds = [row["kind"] for row in sla_world.rows("SELECT kind FROM sla_decisions ORDER BY id")]
+    assert kinds == ["started", "stopped"]
+
+
+def test_a_new_holiday_restates_open_cases_and_a_closed_case_keeps_its_outcome(
+    sla_world: SlaWorld,
+) -> None:
+    calendar_id = office(sla_world)
+    open_one = open_urgent(sla_world)
+    closed_one = open_urgent(sla_world)
+    for status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+        sla_world.desk.change_status(
+            ChangeStatus(case_id=UUID(closed_one), status=status, reason=None),
+            CommandContext(actor=SUPERVISOR),
+        )
+    sla_world.follow()
+    sla_world.clock.advance(timedelta(hours=1))
+    sla_world.admin.revise_calendar(
+        UUID(calendar_id),
+        CalendarDefinition(
+            "Berlin", "Europe/Berlin", WEEKDAYS, [date(2026, 12, 7), date(2026, 12, 25)]
+        ),
+        reason="office closed on Monday",
+        expected_version=1,
+        actor=SUPERVISOR,
+    )
+    sla_world.follow()
+
+    [clock] = sla_world.rows("SELECT * FROM sla_clocks WHERE case_id = %s", open_one)
+    assert clock["due_at"] == MONDAY_0930_BERLIN + timedelta(days=1)
+    assert clock["calendar_version"] == 2
+    restated = sla_world.rows(
+        "SELECT * FROM sla_decisions WHERE case_id = %s AND kind = 'restated'", open_one
+    )
+    assert [row["reason"] for row in restated] == ["office closed on Monday"]
+    [timer] = sla_world.rows(
+        "SELECT due_at FROM platform_timers WHERE timer_key LIKE %s", f"sla:{open_one}:%:breach"
+    )
+    assert timer["due_at"] == MONDAY_0930_BERLIN + timedelta(days=1)
+
+    closed_rows = sla_world.rows(
+        "SELECT kind, calendar_version FROM sla_decisions WHERE case_id = %s ORDER BY id",
+        closed_one,
+    )
+    assert closed_rows[-1] == {"kind": "outcome_restated", "calendar_version": 2}
+    [kept] = sla_world.rows("SELECT * FROM sla_clocks WHERE case_id = %s", closed_one)
+    assert kept["calendar_version"] == 1
