@@ -9,35 +9,10 @@ from fastapi.testclient import TestClient
 
 from casetrail.platform.http.principals import Role
 from tests.fixtures.auth import bearer
-from tests.fixtures.sla import BERLIN_OFFICE, MovingClock, created
+from tests.fixtures.sla import BERLIN_OFFICE, MovingClock, office_policy, open_urgent
 
 AGENT = bearer(Role.AGENT, "agent-1")
 CUSTOMER = bearer(Role.CUSTOMER, "cust-1")
-
-
-def office_policy(client: TestClient, **change: Any) -> dict[str, Any]:
-    calendar = created(client.post("/support/calendars", json=BERLIN_OFFICE))
-    return created(
-        client.post(
-            "/support/sla/policies",
-            json={
-                "name": "Standard",
-                "position": 1,
-                "calendar_id": calendar["id"],
-                "targets": {
-                    "first_response": {"urgent": "PT1H"},
-                    "next_response": {"urgent": "PT2H"},
-                    "resolution": {"urgent": "PT8H"},
-                },
-                **change,
-            },
-        )
-    )
-
-
-def open_urgent(client: TestClient) -> str:
-    body = {"customer_id": "cust-1", "subject": "Down", "priority": "urgent", "channel": "email"}
-    return str(created(client.post("/support/cases", json=body))["id"])
 
 
 def metric(sla: dict[str, Any], name: str, cycle: int = 1) -> dict[str, Any]:

@@ -7,14 +7,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
+import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from casetrail.cases.domain.values import AuthorType, CaseStatus, Channel, Priority
 from casetrail.cases.service.commands import ChangeStatus, CommandContext, OpenCase, PostMessage
 from casetrail.kernel.actor import Actor
 from casetrail.sla.domain.aggregates import PolicyDraft
 from casetrail.sla.domain.policy import PolicyFilter
+from casetrail.sla.projections.reads import PostgresSlaReads
 from casetrail.sla.service.administration import CalendarDefinition
+from casetrail.sla.service.reads import BreachFilter
 from tests.fixtures.sla_postgres import SlaWorld
 
 pytestmark = pytest.mark.integration
@@ -171,3 +175,23 @@ def test_a_new_holiday_restates_open_cases_and_a_closed_case_keeps_its_outcome(
     assert closed_rows[-1] == {"kind": "outcome_restated", "calendar_version": 2}
     [kept] = sla_world.rows("SELECT * FROM sla_clocks WHERE case_id = %s", closed_one)
     assert kept["calendar_version"] == 1
+
+
+def test_the_lists_read_what_the_subscriber_and_the_timers_recorded(sla_world: SlaWorld) -> None:
+    office(sla_world)
+    late = open_urgent(sla_world)
+    sla_world.clock.now = MONDAY_0930_BERLIN  # opened Monday 09:30: due at 10:30
+    soon = open_urgent(sla_world)
+    sla_world.follow()
+    sla_world.timer_clock.set(MONDAY_0930_BERLIN + timedelta(minutes=1))
+    sla_world.worker.run_once()
+    reads = PostgresSlaReads(
+        lambda: psycopg.connect(sla_world.database_url, row_factory=dict_row, autocommit=True)
+    )
+
+    [breach] = reads.breaches(BreachFilter())
+    assert (str(breach.case_id), breach.due_at) == (late, MONDAY_0930_BERLIN)
+    [risk] = reads.at_risk(MONDAY_0930_BERLIN + timedelta(minutes=50), timedelta(minutes=30), 10)
+    assert (str(risk.case_id), risk.metric) == (soon, "first_response")
+    [row] = reads.dashboard()
+    assert (row.priority, row.active, row.breached, row.clocks) == ("urgent", 2, 1, 2)

@@ -10,7 +10,12 @@ from eventsourcing.application import Application
 from prometheus_client import CollectorRegistry
 
 from casetrail.platform.context_wiring import ContextWiring
-from casetrail.sla.api import routes_calendars, routes_case_sla, routes_policies
+from casetrail.sla.api import (
+    routes_calendars,
+    routes_case_sla,
+    routes_policies,
+    routes_sla_lists,
+)
 
 # Importing the aggregates registers their event topics, so every process that reads the
 # event log (projections, relay) can decode calendar and policy events.
@@ -26,7 +31,12 @@ def clock_keeper(app: Application[Any], registry: CollectorRegistry) -> SlaClock
 
 SLA = ContextWiring(
     name="sla",
-    routers=(routes_calendars.router, routes_policies.router, routes_case_sla.router),
+    routers=(
+        routes_calendars.router,
+        routes_policies.router,
+        routes_sla_lists.router,
+        routes_case_sla.router,
+    ),
     subscribers=(clock_keeper,),
     timer_handler_factory=alarm_handlers,
 )

@@ -267,6 +267,9 @@ MATRIX: list[tuple[str, str, str | None, Any, tuple[int, ...]]] = [
         SLA_POLICY,
         (403, 200, 403, 403, 403, 200),
     ),
+    ("GET", "/support/sla/breaches", None, None, (200, 200, 200, 403, 200, 200)),
+    ("GET", "/support/sla/at-risk", None, None, (200, 200, 200, 403, 200, 200)),
+    ("GET", "/support/sla/dashboard", None, None, (200, 200, 200, 403, 200, 200)),
     ("GET", "/support/cases/{case_id}/sla", "mine", None, (200, 200, 200, 403, 200, 200)),
     ("GET", "/support/cases/{case_id}/sla", "theirs", None, (404, 200, 200, 403, 200, 200)),
 ]

@@ -10,12 +10,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+from eventsourcing.postgres import PostgresApplicationRecorder
 from fastapi import Depends, Request
 
 from casetrail.sla.projections.catalog import SlaCatalog
+from casetrail.sla.projections.reads import PostgresSlaReads
 from casetrail.sla.service.administration import SlaAdministration
 from casetrail.sla.service.case_sla import CaseSla
+from casetrail.sla.service.computed_reads import ComputedSlaReads
 from casetrail.sla.service.ports import CustomerTiers, Departments
+from casetrail.sla.service.reads import SlaReads
 
 
 def utc_now() -> datetime:
@@ -39,6 +43,16 @@ class SlaSurface:
             store, self.catalog, clock=clock, new_id=uuid.uuid4, departments=departments
         )
         self.case_sla = CaseSla(store, self.catalog, tiers)
+        self.reads = reads_for(store, self.case_sla, clock)
+
+
+def reads_for(store: Any, case_sla: CaseSla, clock: Callable[[], datetime]) -> SlaReads:
+    """The tables the subscriber keeps where the event store is PostgreSQL; computed from
+    the events otherwise (the in-memory store of tests and demos runs no subscriber)."""
+    recorder = store.recorder
+    if isinstance(recorder, PostgresApplicationRecorder):
+        return PostgresSlaReads(recorder.datastore.get_connection)
+    return ComputedSlaReads(store, case_sla, clock)
 
 
 async def sla_surface(request: Request) -> SlaSurface:

@@ -162,7 +162,7 @@ class MetricRead(BaseModel):
 class PolicyRef(BaseModel):
     id: UUID
     version: int
-    name: str
+    name: str | None = None
 
 
 class CalendarRef(BaseModel):
@@ -178,3 +178,50 @@ class CaseSlaRead(BaseModel):
     policy: PolicyRef | None
     calendar: CalendarRef | None
     metrics: list[MetricRead]
+
+
+class BreachRead(BaseModel):
+    case_id: UUID
+    metric: Literal["first_response", "next_response", "resolution"]
+    cycle: int
+    priority: str
+    department: str | None
+    due_at: datetime
+    detected_at: datetime
+    policy: PolicyRef | None
+
+
+class BreachPage(BaseModel):
+    items: list[BreachRead]
+
+
+class AtRiskRead(BaseModel):
+    case_id: UUID
+    metric: Literal["first_response", "next_response", "resolution"]
+    cycle: int
+    priority: str
+    department: str | None
+    due_at: datetime
+    at_risk_at: datetime | None
+    seconds_left: float
+
+
+class AtRiskPage(BaseModel):
+    within: timedelta
+    items: list[AtRiskRead]
+
+
+class DashboardRowRead(BaseModel):
+    priority: str
+    department: str | None
+    active: int
+    breached: int
+    breach_rate: float
+    first_response_median_seconds: float | None
+    first_response_p90_seconds: float | None
+    resolution_median_seconds: float | None
+    resolution_p90_seconds: float | None
+
+
+class DashboardRead(BaseModel):
+    rows: list[DashboardRowRead]

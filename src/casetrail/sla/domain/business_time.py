@@ -148,15 +148,24 @@ class BusinessHours:
 
     def open_intervals_from(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         zone = ZoneInfo(self.timezone)
-        day = start.astimezone(zone).date()
+        try:
+            day = start.astimezone(zone).date()
+        except OverflowError:
+            return
         latest = start
         for offset in range(MAX_SEARCH_DAYS):
-            local_day = day + timedelta(days=offset)
+            try:
+                local_day = day + timedelta(days=offset)
+            except OverflowError:  # the end of the calendar (year 9999)
+                return
             if local_day in self.holidays:
                 continue
             for window in self.weekly[local_day.weekday()]:
-                opens = _instant(local_day, window.start_minute, zone)
-                closes = _instant(local_day, window.end_minute, zone)
+                try:
+                    opens = _instant(local_day, window.start_minute, zone)
+                    closes = _instant(local_day, window.end_minute, zone)
+                except OverflowError:
+                    return
                 # A DST change can make wall-clock windows touch or vanish; never go back.
                 opens = max(opens, latest)
                 if closes > opens:
@@ -179,7 +188,11 @@ class AlwaysOpen:
             yield start, end
 
     def open_intervals_from(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
-        yield start, start + timedelta(days=MAX_SEARCH_DAYS)
+        try:
+            end = start + timedelta(days=MAX_SEARCH_DAYS)
+        except OverflowError:  # near the end of the calendar (year 9999)
+            end = datetime.max.replace(tzinfo=UTC)
+        yield start, end
 
 
 ALWAYS_OPEN = AlwaysOpen()

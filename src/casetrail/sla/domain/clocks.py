@@ -353,5 +353,5 @@ def _instant_reaching(segments: Sequence[Segment], amount: timedelta) -> datetim
 def _projected(calendar: WorkingTime, start: datetime, left: timedelta) -> datetime | None:
     try:
         return add_business_time(calendar, start, left)
-    except NoBusinessTimeAhead:
+    except (NoBusinessTimeAhead, OverflowError):  # no such time ahead (near year 9999)
         return None
