@@ -14,6 +14,7 @@ from casetrail.sla.api import (
     routes_calendars,
     routes_case_sla,
     routes_policies,
+    routes_simulations,
     routes_sla_lists,
 )
 
@@ -35,6 +36,7 @@ SLA = ContextWiring(
         routes_calendars.router,
         routes_policies.router,
         routes_sla_lists.router,
+        routes_simulations.router,
         routes_case_sla.router,
     ),
     subscribers=(clock_keeper,),

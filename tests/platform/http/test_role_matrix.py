@@ -270,6 +270,16 @@ MATRIX: list[tuple[str, str, str | None, Any, tuple[int, ...]]] = [
     ("GET", "/support/sla/breaches", None, None, (200, 200, 200, 403, 200, 200)),
     ("GET", "/support/sla/at-risk", None, None, (200, 200, 200, 403, 200, 200)),
     ("GET", "/support/sla/dashboard", None, None, (200, 200, 200, 403, 200, 200)),
+    (
+        "POST",
+        "/support/sla/simulations",
+        None,
+        {
+            "policy": SLA_POLICY,
+            "period": {"from": "2026-01-01T00:00:00Z", "to": "2027-01-01T00:00:00Z"},
+        },
+        (403, 200, 403, 403, 403, 200),
+    ),
     ("GET", "/support/cases/{case_id}/sla", "mine", None, (200, 200, 200, 403, 200, 200)),
     ("GET", "/support/cases/{case_id}/sla", "theirs", None, (404, 200, 200, 403, 200, 200)),
 ]

@@ -20,6 +20,7 @@ from casetrail.sla.service.case_sla import CaseSla
 from casetrail.sla.service.computed_reads import ComputedSlaReads
 from casetrail.sla.service.ports import CustomerTiers, Departments
 from casetrail.sla.service.reads import SlaReads
+from casetrail.sla.service.simulation import Simulations
 
 
 def utc_now() -> datetime:
@@ -44,6 +45,7 @@ class SlaSurface:
         )
         self.case_sla = CaseSla(store, self.catalog, tiers)
         self.reads = reads_for(store, self.case_sla, clock)
+        self.simulations = Simulations(store, self.catalog, self.case_sla, clock=clock, tiers=tiers)
 
 
 def reads_for(store: Any, case_sla: CaseSla, clock: Callable[[], datetime]) -> SlaReads:

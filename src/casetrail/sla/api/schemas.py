@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
 from casetrail.cases.api.published import MAX_REASON, Request
 from casetrail.cases.published import Channel, Priority
@@ -225,3 +225,47 @@ class DashboardRowRead(BaseModel):
 
 class DashboardRead(BaseModel):
     rows: list[DashboardRowRead]
+
+
+class Period(Request):
+    opened_from: AwareDatetime = Field(alias="from")
+    opened_to: AwareDatetime = Field(alias="to")
+
+    @model_validator(mode="after")
+    def ordered(self) -> Period:
+        if self.opened_to <= self.opened_from:
+            raise ValueError("the period must end after it starts")
+        return self
+
+
+class SimulationCreate(Request):
+    policy: PolicyWrite = Field(description="The draft policy (its position places it)")
+    replaces: UUID | None = Field(
+        default=None, description="The policy the draft would replace; none: it is added"
+    )
+    period: Period = Field(description="Cases opened from (inclusive) to (exclusive)")
+
+
+class PriorityComparison(BaseModel):
+    priority: str
+    current_breaches: int
+    draft_breaches: int
+
+
+class ChangedClockRead(BaseModel):
+    case_id: UUID
+    metric: str
+    cycle: int
+    current_state: str | None
+    draft_state: str | None
+    current_due_at: datetime | None
+    draft_due_at: datetime | None
+
+
+class SimulationRead(BaseModel):
+    evaluated_at: datetime
+    cases: int
+    truncated: bool
+    by_priority: list[PriorityComparison]
+    changed: list[ChangedClockRead]
+    changed_total: int
