@@ -18,6 +18,7 @@ from casetrail.platform.subscriptions.follower_metrics import SubscriptionMetric
 from casetrail.platform.subscriptions.metrics import ProjectionMetrics
 from casetrail.platform.subscriptions.status import ProjectionLagCollector, ProjectionStatus
 from casetrail.platform.timers.metrics import TimerMetrics
+from casetrail.sla.outbound.alarm_relay import PublishedAlarms
 from casetrail.sla.projections.metrics import AlarmMetrics, ClockMetrics
 from casetrail.timeline.reading import TimelineMetrics
 from tests.fixtures.auth import supervisor_headers
@@ -55,6 +56,7 @@ def every_metrics_class(registry: CollectorRegistry) -> None:
     TimelineMetrics(registry)
     ClockMetrics(registry)
     AlarmMetrics(registry)
+    PublishedAlarms(registry)
     RequestMetrics(cast(Any, None), registry)
 
 

@@ -16,9 +16,9 @@ from casetrail.cases.service.commands import ChangeStatus, CommandContext, OpenC
 from casetrail.kernel.actor import Actor
 from casetrail.sla.domain.aggregates import PolicyDraft
 from casetrail.sla.domain.policy import PolicyFilter
+from casetrail.sla.domain.reads import BreachFilter
 from casetrail.sla.projections.reads import PostgresSlaReads
 from casetrail.sla.service.administration import CalendarDefinition
-from casetrail.sla.service.reads import BreachFilter
 from tests.fixtures.sla_postgres import SlaWorld
 
 pytestmark = pytest.mark.integration

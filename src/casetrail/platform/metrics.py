@@ -233,6 +233,12 @@ SUPPORT_SLA_AT_RISK = _counter(
     "metric",
 )
 
+SLA_ALARMS_PUBLISHED = _counter(
+    "casetrail_sla_alarms_published_total",
+    "SLA breaches and at-risk warnings published to Kafka, by topic.",
+    "topic",
+)
+
 # Commerce context (Kafka in).
 COMMERCE_CONSUMED = _counter(
     "casetrail_commerce_messages_consumed_total",

@@ -13,13 +13,13 @@ from typing import Annotated, Any
 from eventsourcing.postgres import PostgresApplicationRecorder
 from fastapi import Depends, Request
 
+from casetrail.sla.domain.ports import CustomerTiers, Departments
+from casetrail.sla.domain.reads import SlaReads
 from casetrail.sla.projections.catalog import SlaCatalog
 from casetrail.sla.projections.reads import PostgresSlaReads
 from casetrail.sla.service.administration import SlaAdministration
 from casetrail.sla.service.case_sla import CaseSla
 from casetrail.sla.service.computed_reads import ComputedSlaReads
-from casetrail.sla.service.ports import CustomerTiers, Departments
-from casetrail.sla.service.reads import SlaReads
 from casetrail.sla.service.simulation import Simulations
 
 

@@ -25,7 +25,7 @@ from casetrail.sla.api.schemas import (
     DashboardRowRead,
     PolicyRef,
 )
-from casetrail.sla.service.reads import BreachFilter
+from casetrail.sla.domain.reads import BreachFilter
 
 MAX_WITHIN = timedelta(days=31)
 

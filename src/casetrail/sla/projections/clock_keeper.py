@@ -30,6 +30,7 @@ from casetrail.sla.domain.aggregates import CALENDAR_TOPICS, POLICY_TOPICS, Cale
 from casetrail.sla.domain.clocks import CaseClocks, MetricClock, case_clocks
 from casetrail.sla.domain.facts import CaseFact, FactKind
 from casetrail.sla.domain.policy import PolicyTerms
+from casetrail.sla.domain.ports import CustomerTiers, UnknownTiers
 from casetrail.sla.projections.case_facts import FOLLOWED_TOPICS, fact_of, ref_of
 from casetrail.sla.projections.catalog import Moment, SlaCatalog
 from casetrail.sla.projections.metrics import ClockMetrics
@@ -40,7 +41,6 @@ from casetrail.sla.projections.tables import (
     DECISIONS,
     create_sla_tables,
 )
-from casetrail.sla.service.ports import CustomerTiers, UnknownTiers
 
 SUBSCRIBER_NAME = "sla.clocks"
 BREACH_TIMER = "sla.breach"

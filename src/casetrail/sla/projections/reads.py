@@ -10,13 +10,13 @@ from typing import Any
 
 import psycopg
 
-from casetrail.sla.projections.tables import BREACHES, CLOCKS, create_sla_tables
-from casetrail.sla.service.reads import (
+from casetrail.sla.domain.reads import (
     AtRiskRow,
     BreachFilter,
     BreachRow,
     DashboardRow,
 )
+from casetrail.sla.projections.tables import BREACHES, CLOCKS, create_sla_tables
 
 Connect = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
 

@@ -6,7 +6,8 @@
 - ``sla_decisions``: every decision, append-only: the deadline set, moved, paused, met or
   restated, with the event that caused it and the policy and calendar versions used;
 - ``sla_breaches`` and ``sla_warnings``: a breach or at-risk warning per clock, recorded once
-  when its timer fired, with the due time and the detection time.
+  when its timer fired, with the due time and the detection time; the outbox of the
+  ``support.case.sla.*`` messages (``published_at`` once Kafka acknowledged them).
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ CREATE TABLE IF NOT EXISTS {BREACHES} (
     policy_id uuid,
     policy_version integer,
     cause text NOT NULL,
-    published_id uuid NOT NULL,
+    published_id uuid NOT NULL UNIQUE,
+    published_at timestamptz,
     PRIMARY KEY (case_id, metric, cycle)
 );
 CREATE TABLE IF NOT EXISTS {WARNINGS} (
@@ -101,7 +103,8 @@ CREATE TABLE IF NOT EXISTS {WARNINGS} (
     due_at timestamptz,
     detected_at timestamptz NOT NULL,
     cause text NOT NULL,
-    published_id uuid NOT NULL,
+    published_id uuid NOT NULL UNIQUE,
+    published_at timestamptz,
     PRIMARY KEY (case_id, metric, cycle)
 );
 """

@@ -22,9 +22,9 @@ from casetrail.sla.domain.errors import (
     PolicyNotFound,
     StaleVersion,
 )
+from casetrail.sla.domain.ports import AnyDepartment, Departments
 from casetrail.sla.projections.catalog import PolicyRecord, SlaCatalog
 from casetrail.sla.service.holiday_seeds import HolidaySeed
-from casetrail.sla.service.ports import AnyDepartment, Departments
 
 A = TypeVar("A", bound=Aggregate)
 

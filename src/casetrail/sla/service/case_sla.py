@@ -13,9 +13,9 @@ from casetrail.cases.published import conversation_id_for_case
 from casetrail.kernel.errors import NotFound
 from casetrail.sla.domain.clocks import CaseClocks, case_clocks
 from casetrail.sla.domain.facts import CaseFact, FactKind, customer_of
+from casetrail.sla.domain.ports import CustomerTiers, UnknownTiers
 from casetrail.sla.projections.case_facts import facts_of
 from casetrail.sla.projections.catalog import Moment, SlaCatalog
-from casetrail.sla.service.ports import CustomerTiers, UnknownTiers
 
 
 class CaseUnknown(NotFound):

@@ -13,14 +13,14 @@ from eventsourcing.application import Application
 
 from casetrail.cases.published import Ticket
 from casetrail.sla.domain.clocks import CaseClocks, ClockState, MetricClock
-from casetrail.sla.service.case_sla import CaseSla
-from casetrail.sla.service.reads import (
+from casetrail.sla.domain.reads import (
     AtRiskRow,
     BreachFilter,
     BreachRow,
     DashboardRow,
     percentile,
 )
+from casetrail.sla.service.case_sla import CaseSla
 
 _BATCH = 1_000
 

@@ -16,10 +16,10 @@ from casetrail.sla.domain.aggregates import PolicyDraft
 from casetrail.sla.domain.clocks import ClockState, MetricClock, case_clocks
 from casetrail.sla.domain.errors import InvalidDefinition
 from casetrail.sla.domain.facts import FactKind, customer_of
+from casetrail.sla.domain.ports import CustomerTiers, UnknownTiers
 from casetrail.sla.projections.catalog import SlaCatalog
 from casetrail.sla.service.case_sla import CaseSla
 from casetrail.sla.service.computed_reads import case_ids
-from casetrail.sla.service.ports import CustomerTiers, UnknownTiers
 
 DRAFT_ID = UUID(int=0)
 MAX_CASES = 10_000
