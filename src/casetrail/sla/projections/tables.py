@@ -7,7 +7,9 @@
   restated, with the event that caused it and the policy and calendar versions used;
 - ``sla_breaches`` and ``sla_warnings``: a breach or at-risk warning per clock, recorded once
   when its timer fired, with the due time and the detection time; the outbox of the
-  ``support.case.sla.*`` messages (``published_at`` once Kafka acknowledged them).
+  ``support.case.sla.*`` messages (``published_at`` once Kafka acknowledged them);
+- ``vw_support_sla``: the clocks for analysts (Trino's ``support`` catalog), one row each,
+  as last decided: for a stopped clock its final figures, for a running one its deadline.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ CLOCKS = "sla_clocks"
 DECISIONS = "sla_decisions"
 BREACHES = "sla_breaches"
 WARNINGS = "sla_warnings"
+# What analysts query through Trino: one row per clock, as last decided.
+SLA_VIEW = "vw_support_sla"
 
 _DDL = f"""
 CREATE TABLE IF NOT EXISTS {CASES} (
@@ -109,6 +113,19 @@ CREATE TABLE IF NOT EXISTS {WARNINGS} (
 );
 """
 
+_VIEW = f"""
+CREATE OR REPLACE VIEW {SLA_VIEW} AS
+SELECT c.case_id, c.metric, c.cycle, c.state, c.priority, c.department,
+       c.target_seconds, c.elapsed_seconds AS business_seconds_elapsed,
+       GREATEST(c.target_seconds - c.elapsed_seconds, 0) AS business_seconds_remaining,
+       c.started_at, c.stopped_at, c.due_at, c.at_risk_at,
+       c.policy_id, c.policy_version, c.calendar_id, c.calendar_version,
+       c.decided_at, c.cause_ref,
+       b.case_id IS NOT NULL AS breach_recorded, b.detected_at AS breach_detected_at
+FROM {CLOCKS} c
+LEFT JOIN {BREACHES} b ON b.case_id = c.case_id AND b.metric = c.metric AND b.cycle = c.cycle
+"""
+
 _CREATE_LOCK = 0x736C61  # "sla"
 
 
@@ -117,3 +134,4 @@ def create_sla_tables(conn: psycopg.Connection[Any]) -> None:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_CREATE_LOCK,))
         conn.execute(_DDL)
+        conn.execute(_VIEW)
