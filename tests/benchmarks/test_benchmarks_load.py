@@ -17,4 +17,5 @@ def test_every_benchmark_loads() -> None:
         "relay",
         "consume",
         "timeline",
+        "sla-catch-up",
     } <= set(BENCHMARKS)

@@ -80,22 +80,29 @@ class SlaCatalog:
         self._policies: dict[UUID, list[PolicyRecord]] = {}
 
     def refresh(self) -> None:
+        """Catch up with the log. Only calendar and policy events are read, up to the head
+        as it is now (the store numbers events in commit order, so nothing committed later
+        can appear below it); the next refresh starts there."""
         with self._lock:
-            while True:
+            head = self._app.recorder.max_notification_id() or 0
+            while self._position < head:
                 notifications = self._app.recorder.select_notifications(
                     start=self._position,
                     limit=_BATCH,
+                    stop=head,
                     topics=(*CALENDAR_TOPICS, *POLICY_TOPICS),
                     inclusive_of_start=False,
                 )
                 for notification in notifications:
                     self.learn(notification.id, self._app.mapper.to_domain_event(notification))
-                    self._position = notification.id
                 if len(notifications) < _BATCH:
-                    return
+                    self._position = head
+                else:
+                    self._position = notifications[-1].id
 
     def learn(self, notification_id: int, event: Any) -> None:
-        """Take in one calendar or policy event (in log order)."""
+        """Take in one calendar or policy event (in log order); one known already is
+        passed over."""
         fields = vars(event)
         reason = fields.get("reason")
         if isinstance(event, Calendar.Defined | Calendar.Revised):

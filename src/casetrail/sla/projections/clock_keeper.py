@@ -180,8 +180,9 @@ class SlaClockKeeper:
         if not self._prepared:
             create_sla_tables(transaction.connection)
             create_tables(transaction.connection)
+            # The versions recorded so far, once; later ones arrive among the events.
+            self._catalog.refresh()
             self._prepared = True
-        self._catalog.refresh()
         batch = _Batch(transaction)
         for number, event in events:
             if isinstance(event, Conversation.Started):
