@@ -115,3 +115,40 @@ def test_before_it_was_opened_a_case_has_no_clocks(sla_api: TestClient) -> None:
 def test_customers_may_not_read_clocks(sla_api: TestClient) -> None:
     case_id = open_urgent(sla_api)
     assert sla_api.get(f"/support/cases/{case_id}/sla", headers=CUSTOMER).status_code == 403
+
+
+class VipTiers:
+    """The directory's customer tiers, as a test double of the port."""
+
+    def tier_of(self, customer_id: str) -> str | None:
+        return {"cust-vip": "vip", "cust-1": "standard"}.get(customer_id)
+
+
+def test_a_policy_for_vip_customers_applies_to_theirs_only(sla_api: TestClient) -> None:
+    sla_api.app.state.sla_tiers = VipTiers()  # type: ignore[attr-defined]
+    vip = office_policy(
+        sla_api,
+        name="VIP",
+        filter={"customer_tier": ["vip"]},
+        targets={"first_response": {"urgent": "PT15M"}},
+    )
+    standard = office_policy(sla_api, name="Standard", position=2)
+    body = {"customer_id": "cust-vip", "subject": "Down", "priority": "urgent", "channel": "email"}
+    vip_case = sla_api.post("/support/cases", json=body).json()["id"]
+    standard_case = open_urgent(sla_api)
+
+    assert sla_api.get(f"/support/cases/{vip_case}/sla").json()["policy"]["id"] == vip["id"]
+    assert (
+        sla_api.get(f"/support/cases/{standard_case}/sla").json()["policy"]["id"] == standard["id"]
+    )
+
+
+def test_a_case_follows_its_priority_to_another_policy(sla_api: TestClient) -> None:
+    urgent = office_policy(sla_api, filter={"priority": ["urgent"]})
+    low = office_policy(sla_api, name="Low", position=2, targets={"first_response": {"low": "P1D"}})
+    case_id = open_urgent(sla_api)
+    assert sla_api.get(f"/support/cases/{case_id}/sla").json()["policy"]["id"] == urgent["id"]
+    sla_api.post(f"/support/cases/{case_id}/priority", json={"priority": "low"})
+    sla = sla_api.get(f"/support/cases/{case_id}/sla").json()
+    assert sla["policy"]["id"] == low["id"]
+    assert metric(sla, "first_response")["target"] == "P1D"
