@@ -184,6 +184,7 @@ class SlaClockKeeper:
             self._catalog.refresh()
             self._prepared = True
         batch = _Batch(transaction)
+        batch.prefetch(events)
         for number, event in events:
             if isinstance(event, Conversation.Started):
                 if event.case_id is not None:
@@ -279,7 +280,6 @@ def _arm(batch: _Batch, row: ClockRow, cause: Cause) -> None:
     if row.stopped_at is not None or row.due_at is None:
         _disarm(batch, row)
         return
-    conn = batch.connection
     payload = {
         "case_id": str(row.case_id),
         "metric": row.metric,
@@ -291,48 +291,107 @@ def _arm(batch: _Batch, row: ClockRow, cause: Cause) -> None:
         "due_at": row.due_at.isoformat(),
     }
     why = cause.describe(row)
-    schedule(
-        conn,
-        timer_key(row.case_id, row.metric, row.cycle, "breach"),
-        row.due_at,
-        kind=BREACH_TIMER,
-        payload=payload,
-        cause=why,
-    )
+    breach_key = timer_key(row.case_id, row.metric, row.cycle, "breach")
+    batch.timers[breach_key] = (row.due_at, BREACH_TIMER, payload, why)
     risk_key = timer_key(row.case_id, row.metric, row.cycle, "at_risk")
     if row.at_risk_at is not None and row.at_risk_at < row.due_at:
-        payload = {**payload, "at_risk_at": row.at_risk_at.isoformat()}
-        schedule(conn, risk_key, row.at_risk_at, kind=AT_RISK_TIMER, payload=payload, cause=why)
+        risky = {**payload, "at_risk_at": row.at_risk_at.isoformat()}
+        batch.timers[risk_key] = (row.at_risk_at, AT_RISK_TIMER, risky, why)
     else:
-        cancel(conn, risk_key)
+        batch.timers[risk_key] = None
 
 
 def _disarm(batch: _Batch, row: ClockRow) -> None:
     for kind in ("breach", "at_risk"):
-        cancel(batch.connection, timer_key(row.case_id, row.metric, row.cycle, kind))
+        batch.timers[timer_key(row.case_id, row.metric, row.cycle, kind)] = None
+
+
+# A timer as the batch leaves it: armed (due time, kind, payload, cause) or cancelled (None).
+TimerChange = tuple[datetime, str, dict[str, Any], str] | None
+
+_INSERT_DECISION = (
+    f"INSERT INTO {DECISIONS} (case_id, metric, cycle, kind, state, due_at, at_risk_at,"
+    " policy_id, policy_version, calendar_id, calendar_version, cause_ref, cause_event,"
+    " cause_notification, reason, decided_at)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT DO NOTHING"
+)
+_UPSERT_CLOCK = (
+    f"INSERT INTO {CLOCKS} ({', '.join(_CLOCK_COLUMNS)}, decided_at, cause_ref)"
+    f" VALUES ({', '.join(['%s'] * (len(_CLOCK_COLUMNS) + 2))})"
+    " ON CONFLICT (case_id, metric, cycle) DO UPDATE SET "
+    + ", ".join(
+        f"{column} = excluded.{column}"
+        for column in (*_CLOCK_COLUMNS[3:], "decided_at", "cause_ref")
+    )
+)
+_DELETE_CLOCK = f"DELETE FROM {CLOCKS} WHERE case_id = %s AND metric = %s AND cycle = %s"
+_UPSERT_CASE = (
+    f"INSERT INTO {CASES} (case_id, customer_id, facts, closed)"
+    " VALUES (%s, %s, %s, %s) ON CONFLICT (case_id) DO UPDATE"
+    " SET facts = excluded.facts, closed = excluded.closed"
+)
 
 
 @dataclass
 class _Batch:
-    """The rows one batch reads and writes, loaded once each."""
+    """The rows one batch reads (fetched together up front) and writes (together at the
+    end: each clock row and timer once, as the batch leaves it)."""
 
     cursor: Cursor[DictRow]
     cases: dict[UUID, FollowedCase | None] = field(default_factory=dict)
     conversations: dict[UUID, UUID | None] = field(default_factory=dict)
     recorded: dict[UUID, dict[tuple[str, int], ClockRow]] = field(default_factory=dict)
     loaded_all: bool = False
+    decisions: list[tuple[Any, ...]] = field(default_factory=list)
+    upserts: dict[tuple[UUID, str, int], tuple[Any, ...]] = field(default_factory=dict)
+    deletes: set[tuple[UUID, str, int]] = field(default_factory=set)
+    links: list[tuple[UUID, UUID]] = field(default_factory=list)
+    timers: dict[str, TimerChange] = field(default_factory=dict)
 
     @property
     def connection(self) -> Any:
         return self.cursor.connection
 
+    def prefetch(self, events: Sequence[Numbered]) -> None:
+        """Load what the batch's events will need in three queries."""
+        conversation_ids = {
+            event.originator_id
+            for _, event in events
+            if isinstance(event, Conversation.MessagePosted)
+        }
+        if conversation_ids:
+            for row in self.cursor.execute(
+                f"SELECT conversation_id, case_id FROM {CONVERSATIONS}"
+                " WHERE conversation_id = ANY(%s)",
+                (list(conversation_ids),),
+            ).fetchall():
+                self.conversations[row["conversation_id"]] = row["case_id"]
+        case_ids = {event.originator_id for _, event in events if isinstance(event, Ticket.Event)}
+        case_ids |= {case_id for case_id in self.conversations.values() if case_id is not None}
+        self._load_cases(list(case_ids))
+
+    def _load_cases(self, case_ids: list[UUID]) -> None:
+        wanted = [case_id for case_id in case_ids if case_id not in self.cases]
+        if not wanted:
+            return
+        for case_id in wanted:
+            self.cases[case_id] = None
+            self.recorded[case_id] = {}
+        for row in self.cursor.execute(
+            f"SELECT case_id, customer_id, facts, closed FROM {CASES} WHERE case_id = ANY(%s)",
+            (wanted,),
+        ).fetchall():
+            self.cases[row["case_id"]] = _followed(row)
+        for row in self.cursor.execute(
+            f"SELECT {', '.join(_CLOCK_COLUMNS)} FROM {CLOCKS} WHERE case_id = ANY(%s)",
+            (wanted,),
+        ).fetchall():
+            self.recorded[row["case_id"]][(row["metric"], row["cycle"])] = ClockRow(**row)
+
     def link(self, conversation_id: UUID, case_id: UUID) -> None:
         self.conversations[conversation_id] = case_id
-        self.cursor.execute(
-            f"INSERT INTO {CONVERSATIONS} (conversation_id, case_id) VALUES (%s, %s)"
-            " ON CONFLICT DO NOTHING",
-            (conversation_id, case_id),
-        )
+        self.links.append((conversation_id, case_id))
 
     def case_of_conversation(self, conversation_id: UUID) -> UUID | None:
         if conversation_id not in self.conversations:
@@ -344,58 +403,37 @@ class _Batch:
         return self.conversations[conversation_id]
 
     def case(self, case_id: UUID) -> FollowedCase | None:
-        if case_id not in self.cases:
-            row = self.cursor.execute(
-                f"SELECT case_id, customer_id, facts, closed FROM {CASES} WHERE case_id = %s",
-                (case_id,),
-            ).fetchone()
-            self.cases[case_id] = _followed(row) if row else None
+        self._load_cases([case_id])
         return self.cases[case_id]
 
     def add_case(self, case_id: UUID, customer_id: str | None) -> FollowedCase:
         case = FollowedCase(case_id, customer_id, [], closed=False, changed=True)
         self.cases[case_id] = case
-        self.recorded[case_id] = {}
+        self.recorded.setdefault(case_id, {})
         return case
 
     def all_cases(self) -> list[FollowedCase]:
         if not self.loaded_all:
-            for row in self.cursor.execute(
-                f"SELECT case_id, customer_id, facts, closed FROM {CASES}"
-            ).fetchall():
-                if row["case_id"] not in self.cases:
-                    self.cases[row["case_id"]] = _followed(row)
+            known = [row["case_id"] for row in self.cursor.execute(f"SELECT case_id FROM {CASES}")]
+            self._load_cases(known)
             self.loaded_all = True
         return [case for case in self.cases.values() if case is not None]
 
     def clocks(self, case_id: UUID) -> dict[tuple[str, int], ClockRow]:
-        if case_id not in self.recorded:
-            rows = self.cursor.execute(
-                f"SELECT {', '.join(_CLOCK_COLUMNS)} FROM {CLOCKS} WHERE case_id = %s",
-                (case_id,),
-            ).fetchall()
-            self.recorded[case_id] = {
-                (row["metric"], row["cycle"]): ClockRow(**row) for row in rows
-            }
+        self._load_cases([case_id])
         return self.recorded[case_id]
 
     def keep(self, row: ClockRow) -> None:
         self.recorded.setdefault(row.case_id, {})[(row.metric, row.cycle)] = row
 
     def drop(self, row: ClockRow) -> None:
+        key = (row.case_id, row.metric, row.cycle)
         self.recorded.get(row.case_id, {}).pop((row.metric, row.cycle), None)
-        self.cursor.execute(
-            f"DELETE FROM {CLOCKS} WHERE case_id = %s AND metric = %s AND cycle = %s",
-            (row.case_id, row.metric, row.cycle),
-        )
+        self.upserts.pop(key, None)
+        self.deletes.add(key)
 
     def record(self, row: ClockRow, kind: str, cause: Cause) -> None:
-        self.cursor.execute(
-            f"INSERT INTO {DECISIONS} (case_id, metric, cycle, kind, state, due_at, at_risk_at,"
-            " policy_id, policy_version, calendar_id, calendar_version, cause_ref, cause_event,"
-            " cause_notification, reason, decided_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT DO NOTHING",
+        self.decisions.append(
             (
                 row.case_id,
                 row.metric,
@@ -413,37 +451,52 @@ class _Batch:
                 cause.notification_id,
                 cause.reason,
                 cause.at,
-            ),
+            )
         )
         if kind == "outcome_restated":
             return
+        key = (row.case_id, row.metric, row.cycle)
+        self.deletes.discard(key)
         values = [getattr(row, column) for column in _CLOCK_COLUMNS]
-        self.cursor.execute(
-            f"INSERT INTO {CLOCKS} ({', '.join(_CLOCK_COLUMNS)}, decided_at, cause_ref)"
-            f" VALUES ({', '.join(['%s'] * (len(_CLOCK_COLUMNS) + 2))})"
-            " ON CONFLICT (case_id, metric, cycle) DO UPDATE SET "
-            + ", ".join(
-                f"{column} = excluded.{column}"
-                for column in (*_CLOCK_COLUMNS[3:], "decided_at", "cause_ref")
-            ),
-            (*values, cause.at, cause.ref),
-        )
+        self.upserts[key] = (*values, cause.at, cause.ref)
 
     def flush(self) -> None:
-        changed = [case for case in self.cases.values() if case is not None and case.changed]
-        for case in changed:
-            self.cursor.execute(
-                f"INSERT INTO {CASES} (case_id, customer_id, facts, closed)"
-                " VALUES (%s, %s, %s, %s) ON CONFLICT (case_id) DO UPDATE"
-                " SET facts = excluded.facts, closed = excluded.closed",
-                (
-                    case.case_id,
-                    case.customer_id,
-                    Jsonb([fact.as_json() for fact in case.facts]),
-                    case.closed,
-                ),
+        cursor = self.cursor
+        if self.links:
+            cursor.executemany(
+                f"INSERT INTO {CONVERSATIONS} (conversation_id, case_id) VALUES (%s, %s)"
+                " ON CONFLICT DO NOTHING",
+                self.links,
             )
-            case.changed = False
+        changed = [case for case in self.cases.values() if case is not None and case.changed]
+        if changed:
+            cursor.executemany(
+                _UPSERT_CASE,
+                [
+                    (
+                        case.case_id,
+                        case.customer_id,
+                        Jsonb([fact.as_json() for fact in case.facts]),
+                        case.closed,
+                    )
+                    for case in changed
+                ],
+            )
+            for case in changed:
+                case.changed = False
+        if self.decisions:
+            cursor.executemany(_INSERT_DECISION, self.decisions)
+        if self.deletes:
+            cursor.executemany(_DELETE_CLOCK, sorted(self.deletes, key=str))
+        if self.upserts:
+            cursor.executemany(_UPSERT_CLOCK, list(self.upserts.values()))
+        conn = self.connection
+        for key, change in self.timers.items():
+            if change is None:
+                cancel(conn, key)
+            else:
+                due_at, kind, payload, why = change
+                schedule(conn, key, due_at, kind=kind, payload=payload, cause=why)
 
 
 def _followed(row: DictRow) -> FollowedCase:
