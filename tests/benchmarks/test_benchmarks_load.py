@@ -18,4 +18,5 @@ def test_every_benchmark_loads() -> None:
         "consume",
         "timeline",
         "sla-catch-up",
+        "sla-timer-lag",
     } <= set(BENCHMARKS)
