@@ -7,7 +7,14 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from casetrail.cases.api.published import MAX_REASON, Request
 from casetrail.cases.published import Channel, Priority
@@ -44,7 +51,35 @@ class HolidaySeedBody(Request):
     ]
 
 
+CALENDAR_EXAMPLE: dict[str, Any] = {
+    "name": "Berlin office",
+    "timezone": "Europe/Berlin",
+    "weekly_hours": {
+        "mon": [["09:00", "12:00"], ["13:00", "17:00"]],
+        "tue": [["09:00", "17:00"]],
+        "wed": [["09:00", "17:00"]],
+        "thu": [["09:00", "17:00"]],
+        "fri": [["09:00", "16:00"]],
+    },
+    "holidays": ["2026-12-24"],
+    "holiday_seed": {"country": "DE", "subdivision": "BE", "years": [2026]},
+}
+POLICY_EXAMPLE: dict[str, Any] = {
+    "name": "Standard",
+    "position": 1,
+    "filter": {"priority": ["urgent", "high"]},
+    "calendar_id": "0b7c6f1e-4a52-4d1f-9c1e-2f8d3a6b5c40",
+    "targets": {
+        "first_response": {"urgent": "PT1H", "high": "PT4H"},
+        "resolution": {"urgent": "PT8H"},
+    },
+    "pause_statuses": ["pending_customer"],
+}
+
+
 class CalendarWrite(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [CALENDAR_EXAMPLE]})
+
     name: Name
     timezone: Timezone = Field(description="IANA time zone, such as Europe/Berlin")
     weekly_hours: dict[Weekday, Annotated[list[WindowPair], Field(max_length=12)]] = Field(
@@ -57,6 +92,12 @@ class CalendarWrite(Request):
 
 
 class CalendarRevise(CalendarWrite):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{**CALENDAR_EXAMPLE, "reason": "office closed on Christmas Eve"}]
+        }
+    )
+
     reason: Reason | None = None
 
 
@@ -93,6 +134,8 @@ def default_pause_statuses() -> list[PauseStatus]:
 
 
 class PolicyWrite(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [POLICY_EXAMPLE]})
+
     name: Name
     position: int = Field(ge=0, le=1_000_000)
     filter: PolicyFilterBody = Field(default_factory=PolicyFilterBody)
@@ -107,6 +150,10 @@ class PolicyWrite(Request):
 
 
 class PolicyRevise(PolicyWrite):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**POLICY_EXAMPLE, "reason": "stricter from January"}]}
+    )
+
     reason: Reason | None = None
 
 
@@ -239,6 +286,18 @@ class Period(Request):
 
 
 class SimulationCreate(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "policy": {**POLICY_EXAMPLE, "name": "Stricter"},
+                    "replaces": "5d2e8a41-7c3b-4f6e-8a9d-1b2c3d4e5f60",
+                    "period": {"from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"},
+                }
+            ]
+        }
+    )
+
     policy: PolicyWrite = Field(description="The draft policy (its position places it)")
     replaces: UUID | None = Field(
         default=None, description="The policy the draft would replace; none: it is added"
