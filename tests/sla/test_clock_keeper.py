@@ -195,3 +195,49 @@ def test_the_lists_read_what_the_subscriber_and_the_timers_recorded(sla_world: S
     assert (str(risk.case_id), risk.metric) == (soon, "first_response")
     [row] = reads.dashboard()
     assert (row.priority, row.active, row.breached, row.clocks) == ("urgent", 2, 1, 2)
+
+
+def test_following_the_log_again_from_the_start_decides_nothing_twice(sla_world: SlaWorld) -> None:
+    office(sla_world)
+    case_id = open_urgent(sla_world)
+    sla_world.clock.now = MONDAY_0930_BERLIN - timedelta(minutes=5)
+    reply(sla_world, case_id)
+    sla_world.follow()
+    decisions = sla_world.rows("SELECT kind, cause_ref FROM sla_decisions ORDER BY id")
+    clocks = sla_world.rows("SELECT * FROM sla_clocks")
+
+    with psycopg.connect(sla_world.database_url, autocommit=True) as conn:
+        conn.execute("UPDATE subscription_positions SET position = 0 WHERE name = 'sla.clocks'")
+    sla_world.follow()
+
+    assert sla_world.rows("SELECT kind, cause_ref FROM sla_decisions ORDER BY id") == decisions
+    assert sla_world.rows("SELECT * FROM sla_clocks") == clocks
+
+
+def test_a_case_the_revised_policy_no_longer_covers_loses_its_clock_and_timer(
+    sla_world: SlaWorld,
+) -> None:
+    office(sla_world)
+    case_id = open_urgent(sla_world)
+    sla_world.follow()
+    [policy] = sla_world.admin.policies()
+    sla_world.clock.advance(timedelta(minutes=5))
+    sla_world.admin.revise_policy(
+        policy.terms.policy_id,
+        PolicyDraft(
+            name="High only",
+            position=1,
+            filter=PolicyFilter(priority=frozenset({"high"})),
+            targets={"first_response": {"high": timedelta(hours=4)}},
+            calendar_id=None,
+        ),
+        reason="urgent cases go to the hotline",
+        expected_version=1,
+        actor=SUPERVISOR,
+    )
+    sla_world.follow()
+
+    assert sla_world.rows("SELECT * FROM sla_clocks WHERE case_id = %s", case_id) == []
+    kinds = [row["kind"] for row in sla_world.rows("SELECT kind FROM sla_decisions ORDER BY id")]
+    assert kinds == ["started", "no_longer_covered"]
+    assert sla_world.rows("SELECT * FROM platform_timers") == []

@@ -213,6 +213,8 @@ class SlaClockKeeper:
             if fact.kind is not FactKind.OPENED:
                 return
             case = batch.add_case(case_id, fact.customer_id)
+        if any(known.ref == fact.ref for known in case.facts):
+            return  # followed already (the position was moved back): decided already
         case.facts.append(fact)
         case.closed = case.closed or (fact.kind is FactKind.STATUS and fact.value == "closed")
         case.changed = True
@@ -228,6 +230,8 @@ class SlaClockKeeper:
             restated=True,
         )
         for case in batch.all_cases():
+            if case.facts and case.facts[-1].at > cause.at:
+                continue  # decided on since, by later events (a replay of the log)
             self._decide(batch, case, cause)
 
     def _decide(self, batch: _Batch, case: FollowedCase, cause: Cause) -> None:
@@ -257,7 +261,7 @@ class SlaClockKeeper:
                     row.elapsed_seconds
                 )
             _arm(batch, row, cause)
-        for key, row in recorded.items():
+        for key, row in list(recorded.items()):
             if key not in decided and not case.closed:
                 batch.record(row, "no_longer_covered", cause)
                 batch.drop(row)
