@@ -35,6 +35,7 @@ from casetrail.platform.subscriptions.worker import (
     ProjectionWorker,
 )
 from casetrail.timeline.model import TIMELINE_PROJECTIONS
+from casetrail.sla.published import KeptDueTimes, create_sla_tables
 
 # A runner uses one pooled connection at a time (plus its lock connection, not pooled).
 RUNNER_CONNECTIONS = 1
@@ -164,5 +165,8 @@ def start_read_side(
             projections=projections,
         )
         supervisor.start()
-    read_model = PostgresReadModel(database.datastore(), board)
+    # Lists show each case's SLA deadline and sort by it: from the SLA context's view.
+    with database.connect() as conn:
+        create_sla_tables(conn)
+    read_model = PostgresReadModel(database.datastore(), board, due_times=KeptDueTimes())
     return ReadSide(database, read_model, status, board, supervisor)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 from uuid import UUID
@@ -25,6 +25,9 @@ class CaseSort(StrEnum):
     RECENTLY_UPDATED = "-updated_at"
     LEAST_RECENTLY_UPDATED = "updated_at"
     PRIORITY_THEN_AGE = "priority"  # most urgent first, then oldest first
+    # The soonest due time another context keeps for the case first (the SLA context's
+    # earliest running deadline, see ``CaseDueTimes``); cases without one last.
+    DUE_SOONEST = "sla_due"
 
     @property
     def descending(self) -> bool:
@@ -33,9 +36,13 @@ class CaseSort(StrEnum):
 
 # A position in a sort order: the sort key values of the last row of a page, id last.
 SortKey = tuple[object, ...]
+# Where a case without a due time sorts: after every real one.
+NO_DUE_TIME = datetime(9999, 12, 31, tzinfo=UTC)
 
 
-def sort_key(row: CaseRow, sort: CaseSort) -> SortKey:
+def sort_key(row: CaseRow, sort: CaseSort, due_at: datetime | None = None) -> SortKey:
+    if sort is CaseSort.DUE_SOONEST:
+        return (due_at or NO_DUE_TIME, row.id)
     if sort is CaseSort.PRIORITY_THEN_AGE:
         return (row.priority_rank, row.created_at, row.id)
     if sort in (CaseSort.NEWEST, CaseSort.OLDEST):
@@ -80,6 +87,24 @@ class CasePage:
     rows: list[CaseRow]
     # Where the next page starts, or None on the last page.
     next_key: SortKey | None
+    # The rows' due times, where another context keeps them (``CaseDueTimes``).
+    due: Mapping[UUID, datetime] = field(default_factory=dict)
+
+
+class CaseDueTimes(Protocol):
+    """A due time per case that another context keeps (the SLA context's earliest running
+    deadline), handed to the read models by the wiring: lists show it beside each case and
+    sort by it (``sort=sla_due``). The cases context knows nothing of what it means."""
+
+    @property
+    def relation(self) -> str:
+        """A relation in the read models' database with columns ``case_id`` and ``due_at``
+        (one row per case that has a due time)."""
+        ...
+
+    def due_at(self, case_ids: Sequence[UUID]) -> Mapping[UUID, datetime]:
+        """The due times of these cases (those that have one), for an in-process read."""
+        ...
 
 
 @dataclass(frozen=True)

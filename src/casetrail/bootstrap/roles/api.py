@@ -23,6 +23,7 @@ from casetrail.agents.published import capacity_of
 from casetrail.agents.queries import DirectoryReader
 from casetrail.agents.service.directory import Directory
 from casetrail.bootstrap.contexts import CONTEXTS, Contexts, routers
+from casetrail.bootstrap.event_store import utc_now
 from casetrail.cases.api.query_deps import ReadOptions
 from casetrail.cases.projections.in_process import InProcessReadModel
 from casetrail.cases.queries import ReadModel
@@ -47,6 +48,7 @@ from casetrail.platform.http.routes_health import ReadinessCheck
 from casetrail.platform.http.unstorable_guard import UnstorableTextGuard
 from casetrail.platform.logs import in_log_context
 from casetrail.privacy.erasure_command import CustomerErasure
+from casetrail.sla.published import ComputedDueTimes
 from casetrail.timeline.service import CaseTimelineService
 
 
@@ -94,7 +96,11 @@ def build_api_app(dependencies: ApiDependencies, contexts: Contexts = CONTEXTS) 
     app.state.desk = desk
     app.state.readiness_checks = dict(dependencies.readiness_checks)
     app.state.metrics_registry = dependencies.metrics_registry
-    app.state.read_model = dependencies.read_model or InProcessReadModel(desk)
+    app.state.read_model = dependencies.read_model or InProcessReadModel(
+        # The SLA deadlines beside each case, at the SLA routes' clock (tests move it).
+        desk,
+        ComputedDueTimes(desk, lambda: getattr(app.state, "sla_clock", utc_now)()),
+    )
     directory_reader = dependencies.directory_reader or InProcessDirectory(desk)
     app.state.directory = dependencies.directory or Directory(desk, clock=utc_now)
     app.state.directory_reader = directory_reader

@@ -130,7 +130,8 @@ class PageParams:
             CaseSort,
             Query(
                 description="-created_at (newest first, the default), created_at, "
-                "-updated_at, updated_at, or priority (most urgent, then oldest, first)."
+                "-updated_at, updated_at, priority (most urgent, then oldest, first), or "
+                "sla_due (the soonest SLA deadline first, cases without one last)."
             ),
         ] = CaseSort.NEWEST,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 25,

@@ -45,7 +45,11 @@ def case_page(
     next_cursor = None
     if found.next_key is not None:
         next_cursor = encode_cursor("cases", scope(wanted, page.sort), cursor_key(found.next_key))
-    items = [shown(principal, case_list_item(row, page.fields)) for row in found.rows]
+    # Deadlines are the support side's business, not the customer's.
+    due = found.due if principal.role is not Role.CUSTOMER else {}
+    items = [
+        shown(principal, case_list_item(row, page.fields, due.get(row.id))) for row in found.rows
+    ]
     return CasePage(
         items=with_directory(request, principal, items, page.fields),
         next_cursor=next_cursor,

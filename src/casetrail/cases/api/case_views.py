@@ -7,6 +7,7 @@ Fields are read by the names the response bodies declare, so a field added to a 
 from __future__ import annotations
 
 from collections.abc import Mapping, Set
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -23,6 +24,8 @@ CaseReadOrItem = TypeVar("CaseReadOrItem", CaseRead, CaseListItem)
 LIST_FIELDS: tuple[str, ...] = tuple(
     name for name in CaseListItem.model_fields if name != _FROM_DIRECTORY
 )
+# Shown beside the row, from what another context keeps per case (``CaseDueTimes``).
+DUE_FIELD = "sla_due_at"
 
 # Shown as one object, kept as two columns (or an Actor on the ticket).
 _OPENED_BY = "opened_by"
@@ -52,8 +55,10 @@ def case_read_from_ticket(ticket: Ticket) -> CaseRead:
     return CaseRead(**values, opened_by=opened_by)
 
 
-def case_list_item(row: CaseRow, fields: Set[str] | None = None) -> CaseListItem:
-    values = _case_fields(row)
+def case_list_item(
+    row: CaseRow, fields: Set[str] | None = None, due_at: datetime | None = None
+) -> CaseListItem:
+    values = {**_case_fields(row), DUE_FIELD: due_at}
     if fields is not None:
         values = {name: value for name, value in values.items() if name in fields or name == "id"}
     return CaseListItem(**values)
@@ -74,7 +79,9 @@ def message_read_from_row(case_id: UUID, row: MessageRow) -> MessageRead:
 
 
 def _case_fields(row: CaseRow) -> dict[str, Any]:
-    values = {name: getattr(row, name) for name in LIST_FIELDS if name != _OPENED_BY}
+    values = {
+        name: getattr(row, name) for name in LIST_FIELDS if name not in (_OPENED_BY, DUE_FIELD)
+    }
     values[_OPENED_BY] = ActorRead(subject=row.opened_by_subject, role=row.opened_by_role)
     return values
 

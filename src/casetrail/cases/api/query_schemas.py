@@ -50,6 +50,11 @@ class CaseListItem(BaseModel):
     customer: CustomerSummary | None = Field(
         default=None, description="The customer's name and tier when the directory knows them."
     )
+    sla_due_at: datetime | None = Field(
+        default=None,
+        description="The case's earliest running SLA deadline (business time applied); null "
+        "when no clock runs, and for customers. Sort by it with sort=sla_due.",
+    )
 
 
 class CasePage(BaseModel):

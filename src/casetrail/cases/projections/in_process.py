@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -25,9 +25,12 @@ from casetrail.cases.projections.rows import CaseRow, MessageRow
 from casetrail.cases.queries import (
     PROJECTION_NAMES,
     AgentWorkload,
+    CaseDueTimes,
     CaseFilter,
     CasePage,
     CaseQuery,
+    CaseSort,
+    SortKey,
     sort_key,
 )
 
@@ -35,8 +38,9 @@ _BATCH = 1_000
 
 
 class InProcessReadModel:
-    def __init__(self, app: Application[Any]) -> None:
+    def __init__(self, app: Application[Any], due_times: CaseDueTimes | None = None) -> None:
         self._app = app
+        self._due_times = due_times
         self._lock = threading.Lock()
         self._position = 0
         self._cases = CaseFold()
@@ -66,16 +70,29 @@ class InProcessReadModel:
     def list_cases(self, query: CaseQuery) -> CasePage:
         self._catch_up()
         rows = [row for row in self._cases.rows.values() if _matches(row, query.filter)]
-        rows.sort(key=lambda row: sort_key(row, query.sort), reverse=query.sort.descending)
+        due: Mapping[UUID, datetime] = {}
+        if query.sort is CaseSort.DUE_SOONEST and self._due_times is not None:
+            due = self._due_times.due_at([row.id for row in rows])
+
+        def key(row: CaseRow) -> SortKey:
+            return sort_key(row, query.sort, due.get(row.id))
+
+        rows.sort(key=key, reverse=query.sort.descending)
         if query.after is not None:
             after = query.after
             if query.sort.descending:
-                rows = [row for row in rows if sort_key(row, query.sort) < after]
+                rows = [row for row in rows if key(row) < after]
             else:
-                rows = [row for row in rows if sort_key(row, query.sort) > after]
+                rows = [row for row in rows if key(row) > after]
         page = rows[: query.limit]
         more = len(rows) > query.limit
-        return CasePage(rows=page, next_key=sort_key(page[-1], query.sort) if more else None)
+        if self._due_times is not None and query.sort is not CaseSort.DUE_SOONEST:
+            due = self._due_times.due_at([row.id for row in page])
+        return CasePage(
+            rows=page,
+            next_key=key(page[-1]) if more else None,
+            due={row.id: due[row.id] for row in page if row.id in due},
+        )
 
     def agent_workload(self, agent_id: str, assigned_since: datetime) -> AgentWorkload:
         self._catch_up()

@@ -17,7 +17,9 @@ from casetrail.cases.domain.priority import priority_rank
 from casetrail.cases.projections.case_list_view import SEARCH_CONFIG
 from casetrail.cases.projections.rows import CASE_COLUMNS, MESSAGE_COLUMNS, CaseRow, MessageRow
 from casetrail.cases.queries import (
+    NO_DUE_TIME,
     AgentWorkload,
+    CaseDueTimes,
     CaseFilter,
     CasePage,
     CaseQuery,
@@ -40,6 +42,7 @@ _ORDER: dict[CaseSort, tuple[tuple[str, ...], bool]] = {
     CaseSort.LEAST_RECENTLY_UPDATED: (("updated_at", "id"), False),
     CaseSort.PRIORITY_THEN_AGE: (("priority_rank", "created_at", "id"), False),
 }
+_DUE = Identifier("due_time")
 
 # Read-your-writes polling: first look again soon, then less often.
 _FIRST_POLL_SECONDS = 0.002
@@ -47,9 +50,15 @@ _MAX_POLL_SECONDS = 0.05
 
 
 class PostgresReadModel:
-    def __init__(self, datastore: PostgresDatastore, board: PositionBoard | None = None) -> None:
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        board: PositionBoard | None = None,
+        due_times: CaseDueTimes | None = None,
+    ) -> None:
         self._datastore = datastore
         self._board = board
+        self._due_times = due_times
 
     def close(self) -> None:
         self._datastore.close()
@@ -94,6 +103,8 @@ class PostgresReadModel:
         return UUID(str(rows[0]["id"])) if rows else None
 
     def list_cases(self, query: CaseQuery) -> CasePage:
+        if query.sort is CaseSort.DUE_SOONEST:
+            return self._list_by_due_time(query)
         conditions, params = _conditions(query.filter)
         key_columns, descending = _ORDER[query.sort]
         if query.after is not None:
@@ -116,7 +127,66 @@ class PostgresReadModel:
         rows = [CaseRow(**row) for row in self._fetch(statement, params)]
         page = rows[: query.limit]
         more = len(rows) > query.limit
-        return CasePage(rows=page, next_key=sort_key(page[-1], query.sort) if more else None)
+        return CasePage(
+            rows=page,
+            next_key=sort_key(page[-1], query.sort) if more else None,
+            due=self._due_of([row.id for row in page]),
+        )
+
+    def _list_by_due_time(self, query: CaseQuery) -> CasePage:
+        """Soonest due time first (none last), then id; due times joined from the relation
+        the wiring named (without one, every case has none)."""
+        conditions, params = _conditions(query.filter)
+        due_key = SQL("COALESCE({}.due_at, %s)").format(_DUE)
+        if query.after is not None:
+            conditions.append(SQL("({}, {}.id) > (%s, %s)").format(due_key, _CASES))
+            params.extend([NO_DUE_TIME, *query.after])
+        joined = (
+            SQL("LEFT JOIN {} AS {} ON {}.case_id = {}.id").format(
+                Identifier(self._due_times.relation), _DUE, _DUE, _CASES
+            )
+            if self._due_times is not None
+            else SQL(
+                "LEFT JOIN (SELECT NULL::uuid AS case_id, NULL::timestamptz AS due_at) {} ON false"
+            ).format(_DUE)
+        )
+        statement = SQL(
+            "SELECT {columns}, {due}.due_at AS due_time_of_row FROM {cases} {joined}"
+            " WHERE {conditions} ORDER BY {key}, {cases}.id LIMIT %s"
+        ).format(
+            columns=SQL(", ").join(
+                SQL("{}.{}").format(_CASES, Identifier(column)) for column in CASE_COLUMNS
+            ),
+            due=_DUE,
+            cases=_CASES,
+            joined=joined,
+            conditions=SQL(" AND ").join(conditions) if conditions else SQL("true"),
+            key=due_key,
+        )
+        params = [*params, NO_DUE_TIME, query.limit + 1]
+        found = self._fetch(statement, params)
+        due = {row["id"]: row["due_time_of_row"] for row in found if row["due_time_of_row"]}
+        rows = [
+            CaseRow(**{k: v for k, v in row.items() if k != "due_time_of_row"}) for row in found
+        ]
+        page = rows[: query.limit]
+        more = len(rows) > query.limit
+        return CasePage(
+            rows=page,
+            next_key=sort_key(page[-1], query.sort, due.get(page[-1].id)) if more else None,
+            due={row.id: due[row.id] for row in page if row.id in due},
+        )
+
+    def _due_of(self, case_ids: list[UUID]) -> dict[UUID, datetime]:
+        if self._due_times is None or not case_ids:
+            return {}
+        rows = self._fetch(
+            SQL("SELECT case_id, due_at FROM {} WHERE case_id = ANY(%s)").format(
+                Identifier(self._due_times.relation)
+            ),
+            (case_ids,),
+        )
+        return {row["case_id"]: row["due_at"] for row in rows if row["due_at"] is not None}
 
     def agent_workload(self, agent_id: str, assigned_since: datetime) -> AgentWorkload:
         active = [status.value for status in ACTIVE_STATUSES]

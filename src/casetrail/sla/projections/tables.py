@@ -8,6 +8,8 @@
 - ``sla_breaches`` and ``sla_warnings``: a breach or at-risk warning per clock, recorded once
   when its timer fired, with the due time and the detection time; the outbox of the
   ``support.case.sla.*`` messages (``published_at`` once Kafka acknowledged them);
+- ``vw_case_sla_due``: each case's earliest running deadline, which the case list shows and
+  sorts by (handed to the cases context as its ``CaseDueTimes``);
 - ``vw_support_sla``: the clocks for analysts (Trino's ``support`` catalog), one row each,
   as last decided: for a stopped clock its final figures, for a running one its deadline.
 """
@@ -26,6 +28,8 @@ BREACHES = "sla_breaches"
 WARNINGS = "sla_warnings"
 # What analysts query through Trino: one row per clock, as last decided.
 SLA_VIEW = "vw_support_sla"
+# Each case's earliest running deadline: what the case list shows and sorts by (sla_due).
+CASE_DUE_VIEW = "vw_case_sla_due"
 
 _DDL = f"""
 CREATE TABLE IF NOT EXISTS {CASES} (
@@ -126,6 +130,13 @@ FROM {CLOCKS} c
 LEFT JOIN {BREACHES} b ON b.case_id = c.case_id AND b.metric = c.metric AND b.cycle = c.cycle
 """
 
+_CASE_DUE = f"""
+CREATE OR REPLACE VIEW {CASE_DUE_VIEW} AS
+SELECT case_id, min(due_at) AS due_at FROM {CLOCKS}
+WHERE stopped_at IS NULL AND due_at IS NOT NULL
+GROUP BY case_id
+"""
+
 _CREATE_LOCK = 0x736C61  # "sla"
 
 
@@ -135,3 +146,4 @@ def create_sla_tables(conn: psycopg.Connection[Any]) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_CREATE_LOCK,))
         conn.execute(_DDL)
         conn.execute(_VIEW)
+        conn.execute(_CASE_DUE)
