@@ -10,9 +10,10 @@ import yaml
 
 from tests.fixtures.deploy import ALERT_RULES, RULE_TESTS, alert_rules, metric_names, tool
 
-# Seed 003's alerts and the rules that answer each (see the rules file on the SLA stand-in).
+# Seed 003's alerts and the rules that answer each.
 SEED_ALERTS = {
-    "first response beyond SLA": "CasetrailDeadlinesLate",
+    "first response beyond SLA": "CasetrailFirstResponseBreached",
+    "SLA breaches detected late": "CasetrailDeadlinesLate",
     "backlog above a threshold": "CasetrailTimerBacklog",
     "Trino query failures": "CasetrailTrinoQueriesFailing",
     "projection lag": "CasetrailProjectionLag",
