@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from confluent_kafka.admin import NewTopic
 from prometheus_client import CollectorRegistry
 
 from casetrail.devstack.stack import Stack
@@ -27,6 +28,7 @@ def test_recorded_breaches_and_warnings_are_published_once(
     stack: Stack, stack_database: str, topic_prefix: str
 ) -> None:
     case_id = uuid.uuid4()
+    topics = prefixed(topic_prefix, *SLA_TOPICS)
     with psycopg.connect(stack_database, autocommit=True) as conn:
         create_sla_tables(conn)
         conn.execute(
@@ -40,13 +42,20 @@ def test_recorded_breaches_and_warnings_are_published_once(
             " VALUES (%s, 'first_response', 1, 'urgent', %s, %s, %s, 'e', %s)",
             (case_id, DUE - timedelta(minutes=12), DUE, DUE, uuid.uuid4()),
         )
+    # Made before anything is sent, so the consumer is assigned both from the start.
+    admin = stack.kafka.admin()
+    created = admin.create_topics(
+        [NewTopic(topic, num_partitions=1, replication_factor=1) for topic in topics]
+    )
+    for future in created.values():
+        future.result(timeout=30)
     relay = SlaAlarmRelay(
         stack_database,
         stack.kafka.bootstrap_servers,
         CollectorRegistry(),
         topic_prefix=topic_prefix,
     )
-    with consuming(stack, prefixed(topic_prefix, *SLA_TOPICS)) as consumer:
+    with consuming(stack, topics) as consumer:
         assert relay.publish_once() == 2
         assert relay.publish_once() == 0
         received = receive(consumer, 2)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from confluent_kafka import KafkaError, Message, Producer
 from prometheus_client import CollectorRegistry
 from psycopg.rows import dict_row
 
+from casetrail.platform.kafka_logs import librdkafka_logger
 from casetrail.platform.metrics import SLA_ALARMS_PUBLISHED, counter
 from casetrail.platform.retry import Backoff
 from casetrail.sla.outbound.messages import SlaAtRiskMessage, SlaBreachedMessage, SlaMessage
@@ -27,6 +29,7 @@ from casetrail.sla.projections.tables import BREACHES, WARNINGS, create_sla_tabl
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+WAITING_WARNING_SECONDS = 30.0
 
 
 def producer_config(bootstrap_servers: str) -> dict[str, Any]:
@@ -36,6 +39,7 @@ def producer_config(bootstrap_servers: str) -> dict[str, Any]:
         "acks": "all",
         "message.timeout.ms": 0,  # never drop: wait while Kafka is away
         "linger.ms": 5,
+        "logger": librdkafka_logger(),  # through casetrail's logging, a few lines a minute
     }
 
 
@@ -99,7 +103,10 @@ class SlaAlarmRelay:
         producer_factory: Callable[[dict[str, Any]], Producer] = Producer,
     ) -> None:
         self._database_url = database_url
-        self._producer = producer_factory(producer_config(bootstrap_servers))
+        self._bootstrap_servers = bootstrap_servers
+        self._producer_factory = producer_factory
+        # Made when there is something to send: an idle relay keeps no Kafka connection.
+        self._made: Producer | None = None
         self._topic_prefix = topic_prefix
         self._poll_seconds = poll_seconds
         self._published = PublishedAlarms(registry).published
@@ -127,7 +134,14 @@ class SlaAlarmRelay:
         finally:
             if conn is not None:
                 conn.close()
-            self._producer.flush(5)
+            if self._made is not None:
+                self._made.flush(5)
+
+    @property
+    def _producer(self) -> Producer:
+        if self._made is None:
+            self._made = self._producer_factory(producer_config(self._bootstrap_servers))
+        return self._made
 
     def _connect(self) -> psycopg.Connection[dict[str, Any]]:
         conn = psycopg.connect(self._database_url, row_factory=dict_row, autocommit=True)
@@ -183,8 +197,15 @@ class SlaAlarmRelay:
             self._failed.append(error)
 
     def _wait_for_acknowledgement(self) -> None:
+        started = time.monotonic()
+        next_warning = started + 1.0
         while self._producer.flush(1.0) > 0:
-            logger.warning("Kafka has not acknowledged the SLA alarms yet; waiting")
+            now = time.monotonic()
+            if now >= next_warning:  # once, then every half minute
+                logger.warning(
+                    "Kafka has not acknowledged the SLA alarms for %.0f s; waiting", now - started
+                )
+                next_warning = now + WAITING_WARNING_SECONDS
         if self._failed:
             errors, self._failed = self._failed, []
             raise DeliveryFailed(f"Kafka refused {len(errors)} message(s): {errors[0]}")
