@@ -122,7 +122,7 @@ class SlaAlarmRelay:
                 try:
                     if conn is None or conn.closed:
                         conn = self._connect()
-                    sent = self.publish_once(conn)
+                    sent = self.publish_once(conn, stop)
                     failures = 0
                 except (psycopg.Error, DeliveryFailed) as error:
                     failures += 1
@@ -148,11 +148,16 @@ class SlaAlarmRelay:
         create_sla_tables(conn)
         return conn
 
-    def publish_once(self, conn: psycopg.Connection[dict[str, Any]] | None = None) -> int:
-        """Send what is unpublished, on ``conn`` (a connection of its own if none)."""
+    def publish_once(
+        self,
+        conn: psycopg.Connection[dict[str, Any]] | None = None,
+        stop: threading.Event | None = None,
+    ) -> int:
+        """Send what is unpublished, on ``conn`` (a connection of its own if none); asked
+        to ``stop`` before Kafka acknowledged, nothing is marked published."""
         if conn is None:
             with self._connect() as own:
-                return self.publish_once(own)
+                return self.publish_once(own, stop)
         sent = 0
         for table, message_of in OUTBOXES:
             with conn.transaction():
@@ -165,7 +170,7 @@ class SlaAlarmRelay:
                     continue
                 for row in rows:
                     self._produce(message_of(row))
-                self._wait_for_acknowledgement()
+                self._wait_for_acknowledgement(stop)
                 conn.execute(
                     f"UPDATE {table} SET published_at = now() WHERE published_id = ANY(%s)",
                     ([row["published_id"] for row in rows],),
@@ -196,7 +201,7 @@ class SlaAlarmRelay:
         if error is not None:
             self._failed.append(error)
 
-    def _wait_for_acknowledgement(self) -> None:
+    def _wait_for_acknowledgement(self, stop: threading.Event | None) -> None:
         started = time.monotonic()
         next_warning = started + 1.0
         while self._producer.flush(1.0) > 0:
@@ -206,6 +211,8 @@ class SlaAlarmRelay:
                     "Kafka has not acknowledged the SLA alarms for %.0f s; waiting", now - started
                 )
                 next_warning = now + WAITING_WARNING_SECONDS
+            if stop is not None and stop.is_set():
+                raise DeliveryFailed("stopped before Kafka acknowledged; sent again next time")
         if self._failed:
             errors, self._failed = self._failed, []
             raise DeliveryFailed(f"Kafka refused {len(errors)} message(s): {errors[0]}")
