@@ -120,7 +120,7 @@ def test_customers_may_not_read_clocks(sla_api: TestClient) -> None:
 class VipTiers:
     """The directory's customer tiers, as a test double of the port."""
 
-    def tier_of(self, customer_id: str) -> str | None:
+    def tier_of(self, customer_id: str, at: datetime | None = None) -> str | None:
         return {"cust-vip": "vip", "cust-1": "standard"}.get(customer_id)
 
 
@@ -152,3 +152,19 @@ def test_a_case_follows_its_priority_to_another_policy(sla_api: TestClient) -> N
     sla = sla_api.get(f"/support/cases/{case_id}/sla").json()
     assert sla["policy"]["id"] == low["id"]
     assert metric(sla, "first_response")["target"] == "P1D"
+
+
+def test_the_directorys_tier_chooses_the_policy(sla_api: TestClient) -> None:
+    registered = sla_api.post(
+        "/support/customers", json={"id": "cust-gold", "name": "Gold", "tier": "vip"}
+    )
+    assert registered.status_code == 201, registered.text
+    vip = office_policy(
+        sla_api,
+        name="VIP",
+        filter={"customer_tier": ["vip"]},
+        targets={"first_response": {"urgent": "PT15M"}},
+    )
+    body = {"customer_id": "cust-gold", "subject": "Down", "priority": "urgent"}
+    case_id = sla_api.post("/support/cases", json=body).json()["id"]
+    assert sla_api.get(f"/support/cases/{case_id}/sla").json()["policy"]["id"] == vip["id"]

@@ -13,6 +13,13 @@ from psycopg.rows import dict_row
 
 from casetrail.cases.domain.values import AuthorType, CaseStatus, Channel, Priority
 from casetrail.cases.service.commands import ChangeStatus, CommandContext, OpenCase, PostMessage
+from casetrail.customers.domain.values import Tier
+from casetrail.customers.service.commands import (
+    ChangeCustomer,
+    DirectoryContext,
+    RegisterCustomer,
+)
+from casetrail.customers.service.directory import CustomerDirectory
 from casetrail.kernel.actor import Actor
 from casetrail.sla.domain.aggregates import PolicyDraft
 from casetrail.sla.domain.policy import PolicyFilter
@@ -26,6 +33,7 @@ pytestmark = pytest.mark.integration
 SUPERVISOR = Actor(subject="sup-1", role="SUPERVISOR")
 AGENT = Actor(subject="agent-1", role="AGENT")
 MONDAY_0930_BERLIN = datetime(2026, 12, 7, 8, 30, tzinfo=UTC)
+FRIDAY_1630_BERLIN = datetime(2026, 12, 4, 15, 30, tzinfo=UTC)
 WEEKDAYS = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 
 
@@ -241,3 +249,40 @@ def test_a_case_the_revised_policy_no_longer_covers_loses_its_clock_and_timer(
     kinds = [row["kind"] for row in sla_world.rows("SELECT kind FROM sla_decisions ORDER BY id")]
     assert kinds == ["started", "no_longer_covered"]
     assert sla_world.rows("SELECT * FROM platform_timers") == []
+
+
+def test_a_customer_becoming_vip_brings_their_open_case_under_the_vip_policy(
+    sla_world: SlaWorld,
+) -> None:
+    office(sla_world)  # everyone: first response within 1 hour
+    sla_world.admin.define_policy(
+        PolicyDraft(
+            name="VIP",
+            position=0,
+            filter=PolicyFilter(customer_tier=frozenset({"vip"})),
+            targets={"first_response": {"urgent": timedelta(minutes=15)}},
+            calendar_id=None,
+        ),
+        SUPERVISOR,
+    )
+    directory = CustomerDirectory(sla_world.desk, clock=sla_world.clock)
+    directory.register(
+        RegisterCustomer(name="Ana", customer_id="cust-1"), DirectoryContext(actor=SUPERVISOR)
+    )
+    case_id = open_urgent(sla_world)
+    sla_world.follow()
+    [before] = sla_world.rows("SELECT * FROM sla_clocks WHERE case_id = %s", case_id)
+
+    sla_world.clock.advance(timedelta(minutes=1))
+    directory.change(
+        ChangeCustomer("cust-1", {"tier": Tier.VIP}), DirectoryContext(actor=SUPERVISOR)
+    )
+    sla_world.follow()
+
+    [after] = sla_world.rows("SELECT * FROM sla_clocks WHERE case_id = %s", case_id)
+    assert before["policy_id"] != after["policy_id"]
+    assert after["due_at"] == FRIDAY_1630_BERLIN + timedelta(minutes=15)
+    [restated] = sla_world.rows(
+        "SELECT reason FROM sla_decisions WHERE case_id = %s AND kind = 'restated'", case_id
+    )
+    assert restated["reason"] == "customer tier changed to vip"

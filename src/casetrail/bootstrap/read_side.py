@@ -34,8 +34,8 @@ from casetrail.platform.subscriptions.worker import (
     AfterCommit,
     ProjectionWorker,
 )
-from casetrail.timeline.model import TIMELINE_PROJECTIONS
 from casetrail.sla.published import KeptDueTimes, create_sla_tables
+from casetrail.timeline.model import TIMELINE_PROJECTIONS
 
 # A runner uses one pooled connection at a time (plus its lock connection, not pooled).
 RUNNER_CONNECTIONS = 1

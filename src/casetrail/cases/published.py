@@ -13,6 +13,7 @@ from casetrail.cases.domain.conversation import (
 )
 from casetrail.cases.domain.lifecycle import ACTIVE_STATUSES
 from casetrail.cases.domain.ticket import Ticket
+from casetrail.cases.domain.values import CaseStatus, Channel, Priority
 from casetrail.cases.outbound.integration_events import (
     SCHEMA_VERSION,
     ActorRef,
@@ -21,7 +22,6 @@ from casetrail.cases.outbound.integration_events import (
     OutboundSource,
     stable_event_id,
 )
-from casetrail.cases.domain.values import CaseStatus, Channel, Priority
 from casetrail.cases.queries import (
     CASE_EVENTS,
     CASE_LIST,

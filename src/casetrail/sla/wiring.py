@@ -4,11 +4,13 @@ handlers (the scheduler role fires them)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.application import Application
 from prometheus_client import CollectorRegistry
 
+from casetrail.customers.published import CustomerDirectory
 from casetrail.platform.context_wiring import ContextWiring
 from casetrail.sla.api import (
     routes_calendars,
@@ -24,10 +26,13 @@ from casetrail.sla.domain import aggregates as _aggregates  # noqa: F401
 from casetrail.sla.projections.alarms import alarm_handlers
 from casetrail.sla.projections.clock_keeper import SlaClockKeeper
 from casetrail.sla.projections.metrics import ClockMetrics
+from casetrail.sla.service.tiers import DirectoryTiers
 
 
 def clock_keeper(app: Application[Any], registry: CollectorRegistry) -> SlaClockKeeper:
-    return SlaClockKeeper(app, metrics=ClockMetrics(registry))
+    """Deciding with the directory's tiers as each customer stood at the deciding event."""
+    directory = CustomerDirectory(app, clock=lambda: datetime.now(UTC))  # type: ignore[arg-type]
+    return SlaClockKeeper(app, tiers=DirectoryTiers(directory), metrics=ClockMetrics(registry))
 
 
 SLA = ContextWiring(

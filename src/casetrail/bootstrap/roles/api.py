@@ -23,7 +23,6 @@ from casetrail.agents.published import capacity_of
 from casetrail.agents.queries import DirectoryReader
 from casetrail.agents.service.directory import Directory
 from casetrail.bootstrap.contexts import CONTEXTS, Contexts, routers
-from casetrail.bootstrap.event_store import utc_now
 from casetrail.cases.api.query_deps import ReadOptions
 from casetrail.cases.projections.in_process import InProcessReadModel
 from casetrail.cases.queries import ReadModel

@@ -21,6 +21,7 @@ from casetrail.sla.service.administration import SlaAdministration
 from casetrail.sla.service.case_sla import CaseSla
 from casetrail.sla.service.computed_reads import ComputedSlaReads
 from casetrail.sla.service.simulation import Simulations
+from casetrail.sla.service.tiers import DirectoryTiers
 
 
 def utc_now() -> datetime:
@@ -64,11 +65,17 @@ async def sla_surface(request: Request) -> SlaSurface:
         surface = SlaSurface(
             state.desk,
             clock=getattr(state, "sla_clock", utc_now),
-            tiers=getattr(state, "sla_tiers", None),
+            tiers=getattr(state, "sla_tiers", None) or directory_tiers(state),
             departments=getattr(state, "sla_departments", None),
         )
         state.sla = surface
     return surface
+
+
+def directory_tiers(state: Any) -> CustomerTiers | None:
+    """The customer directory's tiers, where the API role runs the directory."""
+    directory = getattr(state, "customer_directory", None)
+    return DirectoryTiers(directory) if directory is not None else None
 
 
 Sla = Annotated[SlaSurface, Depends(sla_surface)]

@@ -1,15 +1,18 @@
 """What the clocks need to know of other contexts, as small ports: a customer's tier and
-whether a department exists. Until the directory publishes them the defaults know nothing
-(every tier unknown, every department accepted); the wiring hands in the real ones."""
+whether a department exists. The wiring hands in the directory's answers (the customer
+directory's tiers, ``service.tiers``); without them the defaults know nothing (every tier
+unknown, every department accepted)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 
 class CustomerTiers(Protocol):
-    def tier_of(self, customer_id: str) -> str | None:
-        """``standard`` or ``vip``; None when the customer is not known."""
+    def tier_of(self, customer_id: str, at: datetime | None = None) -> str | None:
+        """``standard`` or ``vip`` (now, or as the customer stood ``at``); None when the
+        customer is not known."""
         ...
 
 
@@ -18,7 +21,7 @@ class Departments(Protocol):
 
 
 class UnknownTiers:
-    def tier_of(self, customer_id: str) -> str | None:  # noqa: ARG002
+    def tier_of(self, customer_id: str, at: datetime | None = None) -> str | None:  # noqa: ARG002
         return None
 
 

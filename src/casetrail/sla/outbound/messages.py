@@ -11,20 +11,17 @@ from datetime import datetime
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-SCHEMA_VERSION = 1
+from casetrail.cases.published import IntegrationMessage
+
 MetricName = Literal["first_response", "next_response", "resolution"]
 
 
-class SlaMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    topic: ClassVar[str]
+class SlaMessage(IntegrationMessage):
+    """What every ``support.case.sla.*`` message carries (``event_id`` is stable per breach
+    or warning; ``occurred_at`` is when it was detected)."""
 
-    event_id: UUID = Field(description="Stable per breach or warning: deduplicate on it.")
-    event_type: str
-    schema_version: int = SCHEMA_VERSION
-    occurred_at: datetime = Field(description="When it was detected.")
     case_id: UUID
     metric: MetricName
     cycle: int = Field(

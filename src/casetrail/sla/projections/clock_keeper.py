@@ -24,6 +24,7 @@ from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
 from casetrail.cases.published import Conversation, Ticket
+from casetrail.customers.published import Customer
 from casetrail.platform.subscriptions.view import Numbered
 from casetrail.platform.timers import cancel, create_tables, schedule
 from casetrail.sla.domain.aggregates import CALENDAR_TOPICS, POLICY_TOPICS, Calendar, Policy
@@ -163,7 +164,13 @@ class SlaClockKeeper:
     """The ``sla.clocks`` subscriber."""
 
     name = SUBSCRIBER_NAME
-    topics: Sequence[str] = (*FOLLOWED_TOPICS, *CALENDAR_TOPICS, *POLICY_TOPICS)
+    # A customer's tier can move their cases to another policy: their changes are followed.
+    topics: Sequence[str] = (
+        *FOLLOWED_TOPICS,
+        *CALENDAR_TOPICS,
+        *POLICY_TOPICS,
+        Customer.DetailsChanged.TOPIC,
+    )
 
     def __init__(
         self,
@@ -171,6 +178,7 @@ class SlaClockKeeper:
         tiers: CustomerTiers | None = None,
         metrics: ClockMetrics | None = None,
     ) -> None:
+        self._app = app
         self._catalog = SlaCatalog(app)
         self._tiers = tiers or UnknownTiers()
         self._metrics = metrics
@@ -192,6 +200,9 @@ class SlaClockKeeper:
             elif isinstance(event, Calendar.Event | Policy.Event):
                 self._catalog.learn(number, event)
                 self._restate_all(batch, number, event)
+            elif isinstance(event, Customer.DetailsChanged):
+                if "tier" in event.changed:
+                    self._restate_customer(batch, number, event)
             else:
                 self._follow(batch, number, event)
         batch.flush()
@@ -234,9 +245,31 @@ class SlaClockKeeper:
                 continue  # decided on since, by later events (a replay of the log)
             self._decide(batch, case, cause)
 
+    def _restate_customer(self, batch: _Batch, number: int, event: Any) -> None:
+        """A customer's new tier may bring their open cases under another policy."""
+        customer: Customer = self._app.repository.get(
+            event.originator_id, version=event.originator_version
+        )
+        cause = Cause(
+            number,
+            ref_of(event),
+            "Customer.DetailsChanged",
+            event.timestamp,
+            reason=f"customer tier changed to {event.tier}",
+            restated=True,
+        )
+        for case in batch.cases_of_customer(customer.customer_id):
+            if case.closed or (case.facts and case.facts[-1].at > cause.at):
+                continue  # a closed case's outcome stands; a later one was decided since
+            self._decide(batch, case, cause)
+
     def _decide(self, batch: _Batch, case: FollowedCase, cause: Cause) -> None:
         moment = Moment(before=cause.notification_id + 1)
-        tier = self._tiers.tier_of(case.customer_id) if case.customer_id is not None else None
+        tier = (
+            self._tiers.tier_of(case.customer_id, cause.at)
+            if case.customer_id is not None
+            else None
+        )
         clocks = case_clocks(
             case.facts,
             self._catalog.policies(moment),
@@ -422,6 +455,22 @@ class _Batch:
             self._load_cases(known)
             self.loaded_all = True
         return [case for case in self.cases.values() if case is not None]
+
+    def cases_of_customer(self, customer_id: str) -> list[FollowedCase]:
+        known = [
+            row["case_id"]
+            for row in self.cursor.execute(
+                f"SELECT case_id FROM {CASES} WHERE customer_id = %s", (customer_id,)
+            )
+        ]
+        self._load_cases(known)
+        found = [self.cases[case_id] for case_id in known]
+        pending = [  # opened in this batch, not written yet
+            case
+            for case in self.cases.values()
+            if case is not None and case.customer_id == customer_id and case.case_id not in known
+        ]
+        return [case for case in found if case is not None] + pending
 
     def clocks(self, case_id: UUID) -> dict[tuple[str, int], ClockRow]:
         self._load_cases([case_id])

@@ -58,5 +58,5 @@ class CaseSla:
             self._catalog.policies(moment),
             self._catalog.calendars(moment),
             until,
-            self._tiers.tier_of(customer) if customer is not None else None,
+            self._tiers.tier_of(customer, as_of) if customer is not None else None,
         )

@@ -93,7 +93,7 @@ class Simulations:
                 break
             result.cases += 1
             customer = customer_of(facts)
-            tier = self._tiers.tier_of(customer) if customer is not None else None
+            tier = self._tiers.tier_of(customer, until) if customer is not None else None
             now = case_clocks(facts, current, calendars, until, tier)
             then = case_clocks(facts, drafted, calendars, until, tier)
             _count(result.current_breaches, now.priority, now.metrics)
