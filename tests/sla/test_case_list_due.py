@@ -86,3 +86,17 @@ def test_on_postgresql_the_list_joins_the_subscribers_deadlines(
         "/support/cases", params={"sort": "sla_due", "cursor": page["next_cursor"]}
     ).json()["items"]
     assert [item["id"] for item in rest] == [high, low]
+    filtered = projected_api.get(
+        "/support/cases",
+        params={
+            "sort": "sla_due",
+            "status": "open",
+            "priority": "urgent,low",
+            "customer_id": "cust-1",
+            "q": "urgent",
+            "unassigned": "true",
+            "created_after": "2000-01-01T00:00:00Z",
+        },
+    )
+    assert filtered.status_code == 200, filtered.text
+    assert [item["id"] for item in filtered.json()["items"]] == [urgent]
