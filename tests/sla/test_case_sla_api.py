@@ -168,3 +168,38 @@ def test_the_directorys_tier_chooses_the_policy(sla_api: TestClient) -> None:
     body = {"customer_id": "cust-gold", "subject": "Down", "priority": "urgent"}
     case_id = sla_api.post("/support/cases", json=body).json()["id"]
     assert sla_api.get(f"/support/cases/{case_id}/sla").json()["policy"]["id"] == vip["id"]
+
+
+def test_a_case_routed_to_a_department_comes_under_its_policy(sla_api: TestClient) -> None:
+    department = sla_api.post("/support/departments", json={"name": "Billing"})
+    assert department.status_code == 201, department.text
+    billing = department.json()["id"]
+    everyone = office_policy(sla_api, name="Everyone", position=2)
+    billing_policy = office_policy(
+        sla_api, name="Billing", position=1, filter={"department": [billing]}
+    )
+    case_id = open_urgent(sla_api)
+    assert sla_api.get(f"/support/cases/{case_id}/sla").json()["policy"]["id"] == everyone["id"]
+
+    routed = sla_api.post(
+        f"/support/cases/{case_id}/route", json={"department_id": billing, "reason": "invoice"}
+    )
+    assert routed.status_code == 200, routed.text
+    sla = sla_api.get(f"/support/cases/{case_id}/sla").json()
+    assert sla["policy"]["id"] == billing_policy["id"]
+
+
+def test_a_filter_on_a_department_the_directory_does_not_know_is_refused(
+    sla_api: TestClient,
+) -> None:
+    response = sla_api.post(
+        "/support/sla/policies",
+        json={
+            "name": "Ghosts",
+            "position": 1,
+            "filter": {"department": ["00000000-0000-0000-0000-000000000009"]},
+            "targets": {"first_response": {"urgent": "PT1H"}},
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body.filter.department.0"

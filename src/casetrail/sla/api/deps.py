@@ -20,6 +20,7 @@ from casetrail.sla.projections.reads import PostgresSlaReads
 from casetrail.sla.service.administration import SlaAdministration
 from casetrail.sla.service.case_sla import CaseSla
 from casetrail.sla.service.computed_reads import ComputedSlaReads
+from casetrail.sla.service.departments import DirectoryDepartments
 from casetrail.sla.service.simulation import Simulations
 from casetrail.sla.service.tiers import DirectoryTiers
 
@@ -66,7 +67,7 @@ async def sla_surface(request: Request) -> SlaSurface:
             state.desk,
             clock=getattr(state, "sla_clock", utc_now),
             tiers=getattr(state, "sla_tiers", None) or directory_tiers(state),
-            departments=getattr(state, "sla_departments", None),
+            departments=getattr(state, "sla_departments", None) or directory_departments(state),
         )
         state.sla = surface
     return surface
@@ -76,6 +77,12 @@ def directory_tiers(state: Any) -> CustomerTiers | None:
     """The customer directory's tiers, where the API role runs the directory."""
     directory = getattr(state, "customer_directory", None)
     return DirectoryTiers(directory) if directory is not None else None
+
+
+def directory_departments(state: Any) -> Departments | None:
+    """The agents context's departments, where the API role reads its directory."""
+    reader = getattr(state, "directory_reader", None)
+    return DirectoryDepartments(reader) if reader is not None else None
 
 
 Sla = Annotated[SlaSurface, Depends(sla_surface)]

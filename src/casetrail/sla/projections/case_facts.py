@@ -19,6 +19,7 @@ FOLLOWED_TOPICS: tuple[str, ...] = (
     Ticket.PriorityChanged.TOPIC,
     Ticket.Tagged.TOPIC,
     Ticket.Untagged.TOPIC,
+    Ticket.Routed.TOPIC,
     Conversation.Started.TOPIC,
     Conversation.MessagePosted.TOPIC,
 )
@@ -55,6 +56,8 @@ def fact_of(event: Any) -> CaseFact | None:
         return CaseFact(ref, name, at, FactKind.TAGGED, tags=tuple(event.tags or ()))
     if isinstance(event, Ticket.Untagged):
         return CaseFact(ref, name, at, FactKind.UNTAGGED, tags=tuple(event.tags or ()))
+    if isinstance(event, Ticket.Routed):
+        return CaseFact(ref, name, at, FactKind.ROUTED, event.to_department_id)
     if isinstance(event, Conversation.MessagePosted):
         if event.author_type == "CUSTOMER":
             return CaseFact(ref, name, at, FactKind.CUSTOMER_MESSAGE)
