@@ -68,6 +68,12 @@ class SupportEventRecorder(PostgresApplicationRecorder):
             SQL("CREATE SEQUENCE IF NOT EXISTS {}").format(self._case_number_sequence)
         )
         events_table = SQL("{}.{}").format(schema, Identifier(events_table_name))
+        # For events recorded inside a caller's transaction (``in_transaction``).
+        self.lock_statement = SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(events_table)
+        self.stream_versions_statement = SQL(
+            "SELECT originator_id, max(originator_version) AS version FROM {}"
+            " WHERE originator_id = ANY(%s) GROUP BY originator_id"
+        ).format(events_table)
         self._select_streams = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state FROM {}"
             " WHERE originator_id = ANY(%s) ORDER BY notification_id"
@@ -97,7 +103,7 @@ class SupportEventRecorder(PostgresApplicationRecorder):
                 idempotency=self._idempotency_table,
             )
         )
-        self._append = SQL(
+        self.append_statement = SQL(
             "SELECT notification_id FROM {}("
             "%s::{}[], %s::bigint[], %s::text[], %s::bytea[], %s::text[], %s::text[], %s::jsonb[])"
         ).format(append_function, SQL(datastore.originator_id_type))
@@ -115,7 +121,7 @@ class SupportEventRecorder(PostgresApplicationRecorder):
         records: Sequence[IdempotencyRecord] = kwargs.get("idempotency_records") or ()
         with self.datastore.get_connection() as conn:
             rows = conn.execute(
-                self._append,
+                self.append_statement,
                 (
                     [event.originator_id for event in stored_events],
                     [event.originator_version for event in stored_events],
