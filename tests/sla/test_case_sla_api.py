@@ -203,3 +203,9 @@ def test_a_filter_on_a_department_the_directory_does_not_know_is_refused(
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body.filter.department.0"
+
+
+def test_the_ledger_of_an_unknown_case_is_not_found(sla_api: TestClient) -> None:
+    response = sla_api.get("/support/cases/00000000-0000-4000-8000-000000000000/sla/ledger")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"

@@ -17,7 +17,9 @@ from casetrail.platform.subscriptions.database import Database
 def test_the_clocks_subscriber_and_the_alarm_handlers_are_wired(memory_desk: SupportDesk) -> None:
     registry = CollectorRegistry()
     assert [s.name for s in subscribers(memory_desk, registry)] == ["sla.clocks"]
-    assert {"sla.breach", "sla.at_risk"} <= set(timer_handlers(CONTEXTS, registry=registry))
+    assert {"sla.breach", "sla.at_risk"} <= set(
+        timer_handlers(CONTEXTS, store=memory_desk, registry=registry)
+    )
 
 
 def test_the_projector_role_runs_the_subscribers(memory_desk: SupportDesk, tmp_path: Path) -> None:

@@ -68,9 +68,9 @@ def timer_handlers(
     store: Application[Any] | None = None,
     registry: CollectorRegistry | None = None,
 ) -> dict[str, Handler]:
-    """The handler of each timer kind; a kind belongs to one context. Handlers that command
-    the event store are included when its application (``store``) is given; handlers that
-    count what they do count in ``registry``."""
+    """The handler of each timer kind; a kind belongs to one context. Handlers built on the
+    event store are included when its application (``store``) is given; handlers that count
+    what they do count in ``registry``."""
     handlers: dict[str, Handler] = {}
     registry = registry if registry is not None else CollectorRegistry()
     for context in contexts:
@@ -79,8 +79,8 @@ def timer_handlers(
             for kind, build in context.store_timer_handlers.items()
             if store is not None
         }
-        if context.timer_handler_factory is not None:
-            built |= context.timer_handler_factory(registry)
+        if context.timer_handler_factory is not None and store is not None:
+            built |= context.timer_handler_factory(store, registry)
         for kind, handler in {**context.timer_handlers, **built}.items():
             if kind in handlers:
                 raise ValueError(f"two contexts handle timers of kind {kind!r}")

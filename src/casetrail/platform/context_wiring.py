@@ -25,8 +25,9 @@ from casetrail.platform.timers.fire import Handler
 SubscriberFactory = Callable[
     [Application[Any], CollectorRegistry], TransactionalSubscriber | ExternalSubscriber
 ]
-# Timer handlers that count what they do in the process's metrics.
-HandlerFactory = Callable[[CollectorRegistry], Mapping[str, Handler]]
+# Timer handlers built on the event store (their findings may be events) that count what
+# they do in the process's metrics.
+HandlerFactory = Callable[[Application[Any], CollectorRegistry], Mapping[str, Handler]]
 
 
 @dataclass(frozen=True)

@@ -282,6 +282,14 @@ MATRIX: list[tuple[str, str, str | None, Any, tuple[int, ...]]] = [
     ),
     ("GET", "/support/cases/{case_id}/sla", "mine", None, (200, 200, 200, 403, 200, 200)),
     ("GET", "/support/cases/{case_id}/sla", "theirs", None, (404, 200, 200, 403, 200, 200)),
+    ("GET", "/support/cases/{case_id}/sla/ledger", "mine", None, (200, 200, 200, 403, 200, 200)),
+    (
+        "GET",
+        "/support/cases/{case_id}/sla/ledger",
+        "theirs",
+        None,
+        (404, 200, 200, 403, 200, 200),
+    ),
 ]
 
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/docs", "/openapi.json", "/redoc"}

@@ -226,10 +226,11 @@ class LogFollower:
             self._on_position(position)
 
     def _report_lag(self, position: int, pending: Sequence[Notification]) -> None:
-        head = self._app.recorder.max_notification_id() or 0
         if not pending:
-            self._report.lag(max(0, head - position), 0.0)
+            # Nothing it follows is left: events of other topics past it are no lag.
+            self._report.lag(0, 0.0)
             return
+        head = self._app.recorder.max_notification_id() or 0
         try:
             oldest: Any = self._app.mapper.to_domain_event(pending[0])
             recorded_at: datetime = oldest.timestamp

@@ -17,14 +17,18 @@ from casetrail.platform.http.problems import PROBLEMS
 from casetrail.sla.api.deps import Sla
 from casetrail.sla.api.schemas import (
     CalendarRef,
+    CaseSlaLedgerRead,
     CaseSlaRead,
+    DecisionCause,
     EventRead,
+    LedgerEntryRead,
     MetricRead,
     PolicyRef,
     SegmentRead,
 )
 from casetrail.sla.domain.clocks import CaseClocks, MetricClock
 from casetrail.sla.domain.facts import CaseFact
+from casetrail.sla.domain.ledger import Ledger
 
 router = APIRouter(
     prefix="/support/cases", tags=["sla"], responses=PROBLEMS, dependencies=[Authenticated]
@@ -98,3 +102,75 @@ async def case_sla(
     now = sla.clock()
     clocks = await run_in_threadpool(sla.case_sla.clocks, case_id, now, as_of)
     return case_sla_read(case_id, clocks, as_of or now)
+
+
+def ledger_entry_read(event: Ledger.Event) -> LedgerEntryRead:
+    entry = LedgerEntryRead(
+        version=event.originator_version,
+        recorded_at=event.timestamp,
+        entry="decided",
+        metric=event.metric,  # type: ignore[arg-type]  # one of the three, as recorded
+        cycle=event.cycle,
+        priority=event.priority,
+        department=event.department,
+    )
+    if isinstance(event, Ledger.ClockDecided):
+        return entry.model_copy(
+            update={
+                "kind": event.kind,
+                "state": event.state,
+                "due_at": event.due_at,
+                "at_risk_at": event.at_risk_at,
+                "policy": PolicyRef(id=UUID(event.policy_id), version=event.policy_version),
+                "calendar": CalendarRef(id=UUID(event.calendar_id), version=event.calendar_version)
+                if event.calendar_id is not None and event.calendar_version is not None
+                else None,
+                "cause": DecisionCause(
+                    ref=event.cause_ref,
+                    event=event.cause_event,
+                    notification_id=event.cause_notification,
+                    at=event.decided_at,
+                    reason=event.reason,
+                ),
+            }
+        )
+    if isinstance(event, Ledger.Breached):
+        return entry.model_copy(
+            update={
+                "entry": "breached",
+                "due_at": event.due_at,
+                "detected_at": event.detected_at,
+                "policy": PolicyRef(id=UUID(event.policy_id), version=event.policy_version)
+                if event.policy_id is not None and event.policy_version is not None
+                else None,
+                "timer_cause": event.cause,
+            }
+        )
+    assert isinstance(event, Ledger.WarnedAtRisk)
+    return entry.model_copy(
+        update={
+            "entry": "at_risk",
+            "due_at": event.due_at,
+            "at_risk_at": event.at_risk_at,
+            "detected_at": event.detected_at,
+            "timer_cause": event.cause,
+        }
+    )
+
+
+@router.get(
+    "/{case_id}/sla/ledger",
+    response_model=CaseSlaLedgerRead,
+    dependencies=[READS_INTERNALS, VISIBLE_CASE],
+    summary="Every SLA decision and finding about the case, with what caused it",
+)
+async def case_sla_ledger(
+    case_id: UUID,
+    sla: Sla,
+    as_of: Annotated[
+        AwareDatetime | None,
+        Query(description="RFC 3339: only what had been recorded by then"),
+    ] = None,
+) -> CaseSlaLedgerRead:
+    events = await run_in_threadpool(sla.case_sla.ledger, case_id, as_of)
+    return CaseSlaLedgerRead(case_id=case_id, items=[ledger_entry_read(event) for event in events])

@@ -227,6 +227,50 @@ class CaseSlaRead(BaseModel):
     metrics: list[MetricRead]
 
 
+class DecisionCause(BaseModel):
+    """What a deadline decision was taken on: the event (or revision) and its position in
+    the log, and the reason a restatement gave."""
+
+    ref: str
+    event: str
+    notification_id: int
+    at: datetime
+    reason: str | None = None
+
+
+class LedgerEntryRead(BaseModel):
+    """One entry of a case's SLA ledger: a clock decided (``decided``), or a timer's finding
+    (``breached``, ``at_risk``)."""
+
+    version: int
+    recorded_at: datetime
+    entry: Literal["decided", "breached", "at_risk"]
+    metric: Literal["first_response", "next_response", "resolution"]
+    cycle: int
+    priority: str
+    department: str | None = None
+    kind: str | None = Field(
+        default=None,
+        description="for a decision: started, deadline_moved, paused, stopped, restated,"
+        " outcome_restated or no_longer_covered",
+    )
+    state: str | None = None
+    due_at: datetime | None = None
+    at_risk_at: datetime | None = None
+    detected_at: datetime | None = None
+    policy: PolicyRef | None = None
+    calendar: CalendarRef | None = None
+    cause: DecisionCause | None = None
+    timer_cause: str | None = Field(
+        default=None, description="for a finding: the decision its timer was armed on"
+    )
+
+
+class CaseSlaLedgerRead(BaseModel):
+    case_id: UUID
+    items: list[LedgerEntryRead]
+
+
 class BreachRead(BaseModel):
     case_id: UUID
     metric: Literal["first_response", "next_response", "resolution"]

@@ -25,11 +25,13 @@ from psycopg.types.json import Jsonb
 
 from casetrail.cases.published import Conversation, Ticket
 from casetrail.customers.published import Customer
+from casetrail.platform.eventstore.in_transaction import append, lock_streams
 from casetrail.platform.subscriptions.view import Numbered
 from casetrail.platform.timers import cancel, create_tables, schedule
 from casetrail.sla.domain.aggregates import CALENDAR_TOPICS, POLICY_TOPICS, Calendar, Policy
 from casetrail.sla.domain.clocks import CaseClocks, MetricClock, case_clocks
 from casetrail.sla.domain.facts import CaseFact, FactKind
+from casetrail.sla.domain.ledger import Ledger, sla_ledger_id
 from casetrail.sla.domain.policy import PolicyTerms
 from casetrail.sla.domain.ports import CustomerTiers, UnknownTiers
 from casetrail.sla.projections.case_facts import FOLLOWED_TOPICS, fact_of, ref_of
@@ -191,7 +193,7 @@ class SlaClockKeeper:
             # The versions recorded so far, once; later ones arrive among the events.
             self._catalog.refresh()
             self._prepared = True
-        batch = _Batch(transaction)
+        batch = _Batch(transaction, self._app)
         batch.prefetch(events)
         for number, event in events:
             if isinstance(event, Conversation.Started):
@@ -346,12 +348,16 @@ def _disarm(batch: _Batch, row: ClockRow) -> None:
 # A timer as the batch leaves it: armed (due time, kind, payload, cause) or cancelled (None).
 TimerChange = tuple[datetime, str, dict[str, Any], str] | None
 
-_INSERT_DECISION = (
+# Only the decisions not recorded before are returned (and become ledger events): a
+# position moved back decides again, and must not record twice.
+_INSERT_DECISIONS = (
     f"INSERT INTO {DECISIONS} (case_id, metric, cycle, kind, state, due_at, at_risk_at,"
     " policy_id, policy_version, calendar_id, calendar_version, cause_ref, cause_event,"
     " cause_notification, reason, decided_at)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-    " ON CONFLICT DO NOTHING"
+    " SELECT * FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::text[], %s::text[],"
+    " %s::timestamptz[], %s::timestamptz[], %s::uuid[], %s::int[], %s::uuid[], %s::int[],"
+    " %s::text[], %s::text[], %s::bigint[], %s::text[], %s::timestamptz[])"
+    " ON CONFLICT DO NOTHING RETURNING case_id, metric, cycle, cause_notification"
 )
 _UPSERT_CLOCK = (
     f"INSERT INTO {CLOCKS} ({', '.join(_CLOCK_COLUMNS)}, decided_at, cause_ref)"
@@ -376,11 +382,12 @@ class _Batch:
     end: each clock row and timer once, as the batch leaves it)."""
 
     cursor: Cursor[DictRow]
+    app: Application[Any]
     cases: dict[UUID, FollowedCase | None] = field(default_factory=dict)
     conversations: dict[UUID, UUID | None] = field(default_factory=dict)
     recorded: dict[UUID, dict[tuple[str, int], ClockRow]] = field(default_factory=dict)
     loaded_all: bool = False
-    decisions: list[tuple[Any, ...]] = field(default_factory=list)
+    decisions: list[tuple[ClockRow, str, Cause]] = field(default_factory=list)
     upserts: dict[tuple[UUID, str, int], tuple[Any, ...]] = field(default_factory=dict)
     deletes: set[tuple[UUID, str, int]] = field(default_factory=set)
     links: list[tuple[UUID, UUID]] = field(default_factory=list)
@@ -486,26 +493,7 @@ class _Batch:
         self.deletes.add(key)
 
     def record(self, row: ClockRow, kind: str, cause: Cause) -> None:
-        self.decisions.append(
-            (
-                row.case_id,
-                row.metric,
-                row.cycle,
-                kind,
-                row.state,
-                row.due_at,
-                row.at_risk_at,
-                row.policy_id,
-                row.policy_version,
-                row.calendar_id,
-                row.calendar_version,
-                cause.ref,
-                cause.event,
-                cause.notification_id,
-                cause.reason,
-                cause.at,
-            )
-        )
+        self.decisions.append((row, kind, cause))
         if kind == "outcome_restated":
             return
         key = (row.case_id, row.metric, row.cycle)
@@ -537,8 +525,6 @@ class _Batch:
             )
             for case in changed:
                 case.changed = False
-        if self.decisions:
-            cursor.executemany(_INSERT_DECISION, self.decisions)
         if self.deletes:
             cursor.executemany(_DELETE_CLOCK, sorted(self.deletes, key=str))
         if self.upserts:
@@ -550,6 +536,84 @@ class _Batch:
             else:
                 due_at, kind, payload, why = change
                 schedule(conn, key, due_at, kind=kind, payload=payload, cause=why)
+        if self.decisions:
+            self._record_decisions()
+
+    def _record_decisions(self) -> None:
+        """The decisions' rows, then their events in the cases' SLA ledgers (last: the
+        event store's write lock is held from there to the commit)."""
+        columns = [_decision_columns(row, kind, cause) for row, kind, cause in self.decisions]
+        new = {
+            (row["case_id"], row["metric"], row["cycle"], row["cause_notification"])
+            for row in self.cursor.execute(
+                _INSERT_DECISIONS, [list(c) for c in zip(*columns, strict=True)]
+            )
+        }
+        recorded = [
+            (row, kind, cause)
+            for row, kind, cause in self.decisions
+            if (row.case_id, row.metric, row.cycle, cause.notification_id) in new
+        ]
+        if not recorded:
+            return
+        ledgers = {sla_ledger_id(row.case_id) for row, _, _ in recorded}
+        versions = lock_streams(self.connection, self.app, ledgers)
+        events = []
+        for row, kind, cause in recorded:
+            ledger = sla_ledger_id(row.case_id)
+            versions[ledger] += 1
+            events.append(_decided(ledger, versions[ledger], row, kind, cause))
+        append(self.connection, self.app, events)
+
+
+def _decision_columns(row: ClockRow, kind: str, cause: Cause) -> tuple[Any, ...]:
+    return (
+        row.case_id,
+        row.metric,
+        row.cycle,
+        kind,
+        row.state,
+        row.due_at,
+        row.at_risk_at,
+        row.policy_id,
+        row.policy_version,
+        row.calendar_id,
+        row.calendar_version,
+        cause.ref,
+        cause.event,
+        cause.notification_id,
+        cause.reason,
+        cause.at,
+    )
+
+
+def _decided(ledger: UUID, version: int, row: ClockRow, kind: str, cause: Cause) -> Ledger.Event:
+    return Ledger.ClockDecided(
+        originator_id=ledger,
+        originator_version=version,
+        timestamp=Ledger.Event.create_timestamp(),
+        case_id=str(row.case_id),
+        metric=row.metric,
+        cycle=row.cycle,
+        priority=row.priority,
+        department=row.department,
+        kind=kind,
+        state=row.state,
+        target_seconds=row.target_seconds,
+        elapsed_seconds=row.elapsed_seconds,
+        due_at=row.due_at,
+        at_risk_at=row.at_risk_at,
+        stopped_at=row.stopped_at,
+        policy_id=str(row.policy_id),
+        policy_version=row.policy_version,
+        calendar_id=str(row.calendar_id) if row.calendar_id is not None else None,
+        calendar_version=row.calendar_version,
+        cause_ref=cause.ref,
+        cause_event=cause.event,
+        cause_notification=cause.notification_id,
+        reason=cause.reason,
+        decided_at=cause.at,
+    )
 
 
 def _followed(row: DictRow) -> FollowedCase:

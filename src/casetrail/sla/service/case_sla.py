@@ -13,6 +13,7 @@ from casetrail.cases.published import conversation_id_for_case
 from casetrail.kernel.errors import NotFound
 from casetrail.sla.domain.clocks import CaseClocks, case_clocks
 from casetrail.sla.domain.facts import CaseFact, FactKind, customer_of
+from casetrail.sla.domain.ledger import Ledger, sla_ledger_id
 from casetrail.sla.domain.ports import CustomerTiers, UnknownTiers
 from casetrail.sla.projections.case_facts import facts_of
 from casetrail.sla.projections.catalog import Moment, SlaCatalog
@@ -44,6 +45,17 @@ class CaseSla:
             *self._store.events.get(conversation_id_for_case(case_id)),
         ]
         return facts_of(events)
+
+    def ledger(self, case_id: UUID, as_of: datetime | None = None) -> list[Ledger.Event]:
+        """What was decided and found about the case's clocks, in order (recorded by
+        ``as_of`` when given)."""
+        if not any(True for _ in self._store.events.get(case_id, lte=1)):
+            raise CaseUnknown(case_id, None)
+        return [
+            event
+            for event in self._store.events.get(sla_ledger_id(case_id))
+            if isinstance(event, Ledger.Event) and (as_of is None or event.timestamp <= as_of)
+        ]
 
     def clocks(self, case_id: UUID, now: datetime, as_of: datetime | None = None) -> CaseClocks:
         until = as_of or now
