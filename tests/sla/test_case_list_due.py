@@ -100,3 +100,17 @@ def test_on_postgresql_the_list_joins_the_subscribers_deadlines(
     )
     assert filtered.status_code == 200, filtered.text
     assert [item["id"] for item in filtered.json()["items"]] == [urgent]
+
+
+def test_an_agents_queue_puts_the_nearest_deadline_first(sla_api: TestClient) -> None:
+    office_policy(sla_api, targets={"first_response": {"urgent": "PT1H", "high": "PT4H"}})
+    agent = {"id": "agent-q", "name": "Quinn", "email": "quinn@example.com", "capacity": 5}
+    assert sla_api.post("/support/agents", json=agent).status_code == 201
+    low, high, urgent = (open_case(sla_api, p) for p in ("low", "high", "urgent"))
+    for case_id in (urgent, low, high):
+        assigned = sla_api.put(f"/support/cases/{case_id}/assignee", json={"agent_id": "agent-q"})
+        assert assigned.status_code == 200, assigned.text
+
+    queue = sla_api.get("/support/agents/agent-q/queue").json()["items"]
+    assert [item["id"] for item in queue] == [urgent, high, low]
+    assert [item["sla_due_at"] is not None for item in queue] == [True, True, False]

@@ -26,8 +26,10 @@ from casetrail.cases.queries import (
     CASE_EVENTS,
     CASE_LIST,
     CASE_MESSAGES,
+    NO_DUE_TIME,
     CaseFilter,
     CaseQuery,
+    CaseSort,
     ReadModel,
 )
 from casetrail.cases.service.commands import CommandContext, RouteCase
@@ -39,10 +41,12 @@ __all__ = [
     "CASE_EVENTS",
     "CASE_LIST",
     "CASE_MESSAGES",
+    "NO_DUE_TIME",
     "SCHEMA_VERSION",
     "ActorRef",
     "CaseFilter",
     "CaseQuery",
+    "CaseSort",
     "CaseStatus",
     "Channel",
     "CommandContext",

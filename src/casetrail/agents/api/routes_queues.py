@@ -24,8 +24,10 @@ from casetrail.cases.api.published import (
 from casetrail.cases.published import (
     ACTIVE_STATUSES,
     CASE_LIST,
+    NO_DUE_TIME,
     CaseFilter,
     CaseQuery,
+    CaseSort,
     ReadModel,
 )
 from casetrail.kernel.ids import MAX_ID
@@ -115,14 +117,16 @@ def agent_queue(
     page = read_model.list_cases(
         CaseQuery(
             filter=CaseFilter(statuses=_ACTIVE, assignee_id=agent_id),
+            sort=CaseSort.DUE_SOONEST,
             limit=MAX_QUEUE,
         )
     )
-    # Waiting for the support side first, longest waiting first; then the rest, least
-    # recently touched first (the nearest deadline will lead once SLA exists).
+    # The nearest SLA deadline first; then, without a running deadline, those waiting for
+    # the support side, longest waiting first; then the rest, least recently touched first.
     rows = sorted(
         page.rows,
         key=lambda row: (
+            page.due.get(row.id, NO_DUE_TIME),
             row.waiting_since is None,
             row.waiting_since or row.updated_at,
             row.created_at,
@@ -132,5 +136,5 @@ def agent_queue(
     return AgentQueue(
         agent_id=agent_id,
         capacity=agent.capacity,
-        items=[shown(principal, case_list_item(row)) for row in rows],
+        items=[shown(principal, case_list_item(row, due_at=page.due.get(row.id))) for row in rows],
     )

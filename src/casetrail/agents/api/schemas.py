@@ -155,8 +155,9 @@ class AgentQueue(BaseModel):
     agent_id: str
     capacity: int
     items: list[CaseListItem] = Field(
-        description="The agent's open, pending and on-hold cases in working order: those"
-        " waiting for the support side first, longest waiting first; then the others, least"
+        description="The agent's open, pending and on-hold cases in working order: the"
+        " nearest SLA deadline (sla_due_at) first; then, without a running deadline, those"
+        " waiting for the support side, longest waiting first; then the others, least"
         " recently updated first."
     )
 
