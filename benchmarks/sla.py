@@ -192,7 +192,7 @@ def sla_timer_lag(context: BenchContext) -> list[Figure]:
         metrics=SubscriptionMetrics(CollectorRegistry()),
         options=FollowerOptions(batch_size=BATCH_SIZE, idle_poll_seconds=0.05),
     )
-    worker = TimerWorker(database_url, alarm_handlers(CollectorRegistry()))
+    worker = TimerWorker(database_url, alarm_handlers(desk, CollectorRegistry()))
     stop = threading.Event()
     following = threading.Thread(target=follower.run, args=(stop,), daemon=True)
     try:
