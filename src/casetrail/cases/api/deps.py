@@ -3,17 +3,15 @@ Idempotency-Key)."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
 from casetrail.cases.service.commands import CommandContext
 from casetrail.cases.service.desk import SupportDesk
 from casetrail.kernel.actor import Actor
 from casetrail.platform.http.authentication import CurrentPrincipal
-from casetrail.platform.http.problems import ApiProblem
+from casetrail.platform.http.command_headers import CommandHeadersDep
 
 
 # Dependencies without I/O are async: FastAPI runs sync ones on a worker thread, a hop that
@@ -28,62 +26,11 @@ async def current_actor(principal: CurrentPrincipal) -> Actor:
     return principal.actor
 
 
-# A case version: ASCII digits only (``str.isdigit`` also takes "²"), and few enough that
-# it fits the event store's bigint.
-_VERSION_TAG = re.compile(r"[0-9]{1,18}")
-
-
-# What the OpenAPI promises parse_if_match accepts (it also takes surrounding spaces).
-IF_MATCH_PATTERN = r'^(W/)?"?[0-9]{1,18}"?$'
-
-
-def parse_if_match(value: str | None) -> int | None:
-    if value is None:
-        return None
-    tag = value.strip().removeprefix("W/").strip('"')
-    if _VERSION_TAG.fullmatch(tag) is None:
-        raise ApiProblem(
-            400,
-            "invalid-if-match",
-            "Invalid If-Match header",
-            f'If-Match must be a case version such as "3", not {value!r}',
-        )
-    return int(tag)
-
-
 async def command_context(
-    request: Request,
-    actor: Annotated[Actor, Depends(current_actor)],
-    if_match: Annotated[
-        str | None,
-        Header(
-            description='The case version the client saw, as its ETag gives it ("3");'
-            " anything else is a 400.",
-            json_schema_extra={"pattern": IF_MATCH_PATTERN},
-        ),
-    ] = None,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            min_length=1, max_length=255, description="Repeat a request safely with the same key."
-        ),
-    ] = None,
+    actor: Annotated[Actor, Depends(current_actor)], headers: CommandHeadersDep
 ) -> CommandContext:
-    fingerprint = ""
-    if idempotency_key is not None:
-        body = await request.body()
-        digest = hashlib.sha256()
-        for part in (request.method.encode(), request.url.path.encode(), body):
-            digest.update(part)
-            digest.update(b"\0")
-        fingerprint = digest.hexdigest()
-    return CommandContext(
-        actor=actor,
-        expected_version=parse_if_match(if_match),
-        # The desk keys its record by the caller (role and subject) and this key.
-        idempotency_key=idempotency_key,
-        fingerprint=fingerprint,
-    )
+    # The desk keys an idempotency record by the caller (role and subject) and the key.
+    return CommandContext(actor=actor, **headers.as_fields())
 
 
 Desk = Annotated[SupportDesk, Depends(get_desk)]

@@ -13,10 +13,9 @@ from casetrail.customers.queries import CustomerReadModel
 from casetrail.customers.service.commands import DirectoryContext
 from casetrail.customers.service.directory import CustomerDirectory
 from casetrail.kernel.actor import Actor
-from casetrail.platform.http.problems import ApiProblem
+from casetrail.platform.http.command_headers import ExpectedVersion
 from casetrail.platform.http.read_your_writes import MIN_POSITION_HEADER, STALE_HEADER
 
-IF_MATCH_PATTERN = r'^(W/)?"?[0-9]{1,18}"?$'
 # How long a query carrying a position waits for the customer list.
 MAX_WAIT_SECONDS = 2.0
 
@@ -31,31 +30,10 @@ async def get_customer_read_model(request: Request) -> CustomerReadModel:
     return read_model
 
 
-def parse_if_match(value: str | None) -> int | None:
-    if value is None:
-        return None
-    tag = value.strip().removeprefix("W/").strip('"')
-    if not (tag.isascii() and tag.isdigit() and len(tag) <= 18):
-        raise ApiProblem(
-            400,
-            "invalid-if-match",
-            "Invalid If-Match header",
-            f'If-Match must be a customer version such as "3", not {value!r}',
-        )
-    return int(tag)
-
-
 async def directory_context(
-    actor: Annotated[Actor, Depends(current_actor)],
-    if_match: Annotated[
-        str | None,
-        Header(
-            description='The customer version the client saw, as its ETag gives it ("3").',
-            json_schema_extra={"pattern": IF_MATCH_PATTERN},
-        ),
-    ] = None,
+    actor: Annotated[Actor, Depends(current_actor)], version: ExpectedVersion
 ) -> DirectoryContext:
-    return DirectoryContext(actor=actor, expected_version=parse_if_match(if_match))
+    return DirectoryContext(actor=actor, expected_version=version)
 
 
 async def wait_for_customers(

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from casetrail.platform.http.authentication import Authenticated
+from casetrail.platform.http.command_headers import ExpectedVersion
 from casetrail.platform.http.permissions import MANAGES_SLA, READS_INTERNALS, ManagesSla
 from casetrail.platform.http.problems import PROBLEMS
 from casetrail.sla.api.deps import Sla
 from casetrail.sla.api.schemas import CalendarRead, CalendarRevise, CalendarWrite
-from casetrail.sla.api.versions import expected_version, fields_under, tag_version
+from casetrail.sla.api.versions import fields_under, tag_version
 from casetrail.sla.domain.aggregates import Calendar
 from casetrail.sla.service.administration import CalendarDefinition
 from casetrail.sla.service.holiday_seeds import HolidaySeed
@@ -85,7 +85,7 @@ async def revise_calendar(
     principal: ManagesSla,
     sla: Sla,
     response: Response,
-    expected: Annotated[int | None, Depends(expected_version)],
+    expected: ExpectedVersion,
 ) -> CalendarRead:
     """Revising a calendar restates the deadlines of open cases under it (see docs/sla.md)."""
 

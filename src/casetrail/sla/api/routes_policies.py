@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from casetrail.platform.http.authentication import Authenticated
+from casetrail.platform.http.command_headers import ExpectedVersion
 from casetrail.platform.http.permissions import MANAGES_SLA, READS_INTERNALS, ManagesSla
 from casetrail.platform.http.problems import PROBLEMS
 from casetrail.sla.api.deps import Sla
 from casetrail.sla.api.schemas import PolicyPage, PolicyRead, PolicyRevise, PolicyWrite
-from casetrail.sla.api.versions import expected_version, fields_under, tag_version
+from casetrail.sla.api.versions import fields_under, tag_version
 from casetrail.sla.domain.aggregates import Policy, PolicyDraft
 from casetrail.sla.domain.policy import PolicyFilter, PolicyTerms
 
@@ -107,7 +107,7 @@ async def revise_policy(
     principal: ManagesSla,
     sla: Sla,
     response: Response,
-    expected: Annotated[int | None, Depends(expected_version)],
+    expected: ExpectedVersion,
 ) -> PolicyRead:
     """Revising a policy restates the deadlines of the open cases it covers."""
 

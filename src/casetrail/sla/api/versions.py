@@ -1,38 +1,16 @@
-"""If-Match on calendars and policies, and turning domain refusals into field errors."""
+"""Versions of calendars and policies (ETag), and turning domain refusals into field errors."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, TypeVar
+from typing import TypeVar
 
-from fastapi import Header, Response
+from fastapi import Response
 
-from casetrail.platform.http.problems import ApiProblem
 from casetrail.sla.domain.errors import InvalidDefinition
 
-_VERSION = re.compile(r'^(W/)?"?([0-9]{1,18})"?$')
 T = TypeVar("T")
-
-
-def expected_version(
-    if_match: Annotated[
-        str | None,
-        Header(
-            description='The version the client last saw ("3"); a stale one is a 409.',
-            json_schema_extra={"pattern": r'^(W/)?"?[0-9]{1,18}"?$'},
-        ),
-    ] = None,
-) -> int | None:
-    if if_match is None:
-        return None
-    match = _VERSION.match(if_match.strip())
-    if match is None:
-        raise ApiProblem(
-            400, "invalid-if-match", "Invalid If-Match header", f"not a version: {if_match!r}"
-        )
-    return int(match.group(2))
 
 
 @contextmanager
