@@ -12,12 +12,16 @@ import pytest
 
 from casetrail.platform.timers import (
     Fire,
+    Timer,
     TimerWorker,
     WorkerOptions,
     cancel,
+    cancel_many,
     schedule,
+    schedule_many,
     timer_status,
 )
+from tests.platform.timers.conftest import KIND
 
 pytestmark = pytest.mark.integration
 
@@ -332,3 +336,21 @@ def test_a_fire_names_an_idempotency_key_per_timer_and_due_time(start) -> None:
 def test_naive_due_times_are_refused(conn) -> None:
     with pytest.raises(ValueError, match="timezone-aware"), conn.transaction():
         schedule(conn, "a", datetime(2026, 1, 1), kind="k", payload={}, cause="e-1")
+
+
+def test_timers_armed_and_cancelled_together_fire_as_if_one_by_one(
+    worker, clock, start, conn, effects
+) -> None:
+    due = [start + n * MINUTE for n in (1, 2, 3)]
+    batch = [
+        Timer(f"case-{n}:first-response", when, KIND, {"n": n}, "e-1") for n, when in enumerate(due)
+    ]
+    with conn.transaction():
+        assert schedule_many(conn, batch) == 3
+    with conn.transaction():
+        assert schedule_many(conn, batch) == 0  # the same again: nothing changed
+        assert cancel_many(conn, ["case-1:first-response", "case-9:never-armed"]) == 1
+
+    clock.advance(timedelta(hours=1))
+    assert worker.run_once() == 2
+    assert [row[0] for row in effects()] == ["case-0:first-response", "case-2:first-response"]

@@ -11,7 +11,13 @@ the timer being marked fired. See docs/timers.md.
 from casetrail.platform.timers.clock import Clock, ManualClock, SystemClock
 from casetrail.platform.timers.fire import Fire, Handler
 from casetrail.platform.timers.metrics import TimerMetrics
-from casetrail.platform.timers.scheduling import cancel, schedule
+from casetrail.platform.timers.scheduling import (
+    Timer,
+    cancel,
+    cancel_many,
+    schedule,
+    schedule_many,
+)
 from casetrail.platform.timers.schema import create_tables
 from casetrail.platform.timers.status import FailingTimer, TimerStatus, timer_status
 from casetrail.platform.timers.worker import TimerWorker, WorkerOptions
@@ -23,12 +29,15 @@ __all__ = [
     "Handler",
     "ManualClock",
     "SystemClock",
+    "Timer",
     "TimerMetrics",
     "TimerStatus",
     "TimerWorker",
     "WorkerOptions",
     "cancel",
+    "cancel_many",
     "create_tables",
     "schedule",
+    "schedule_many",
     "timer_status",
 ]

@@ -8,7 +8,8 @@ again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +36,7 @@ ON CONFLICT (timer_key) DO UPDATE
 RETURNING extract(epoch FROM run_at)::float8
 """
 
-_CANCEL = f"DELETE FROM {TIMERS} WHERE timer_key = %s"
+_CANCEL = f"DELETE FROM {TIMERS} WHERE timer_key = ANY(%s)"
 
 
 def schedule(
@@ -58,25 +59,52 @@ def schedule(
     writes); the worker is woken when that transaction commits. Returns whether anything
     changed.
     """
-    require_aware(due_at, "due_at")
-    if not timer_key or not kind:
-        raise ValueError("a timer needs a non-empty key and kind")
-    with conn.cursor(row_factory=tuple_row) as cursor:
-        row = cursor.execute(
-            _SCHEDULE,
+    return schedule_many(conn, [Timer(timer_key, due_at, kind, payload, cause)]) > 0
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A timer to arm: what ``schedule`` takes, for ``schedule_many``."""
+
+    key: str
+    due_at: datetime
+    kind: str
+    payload: Mapping[str, Any]
+    cause: str
+
+
+def schedule_many(conn: psycopg.Connection[Any], timers: Sequence[Timer]) -> int:
+    """``schedule`` each of ``timers`` (in one round trip where the driver can pipeline);
+    returns how many changed. The worker is woken once, for the soonest of them."""
+    params = []
+    for timer in timers:
+        require_aware(timer.due_at, "due_at")
+        if not timer.key or not timer.kind:
+            raise ValueError("a timer needs a non-empty key and kind")
+        params.append(
             {
-                "key": timer_key,
-                "kind": kind,
-                "due_at": due_at,
-                "payload": Jsonb(dict(payload)),
-                "cause": cause,
-            },
-        ).fetchone()
-        if row is None:
-            return False
-        # Delivered when the caller commits, and once per distinct payload per transaction.
-        cursor.execute("SELECT pg_notify(%s, %s)", (WAKEUP_CHANNEL, repr(float(row[0]))))
-    return True
+                "key": timer.key,
+                "kind": timer.kind,
+                "due_at": timer.due_at,
+                "payload": Jsonb(dict(timer.payload)),
+                "cause": timer.cause,
+            }
+        )
+    if not params:
+        return 0
+    run_at: list[float] = []
+    with conn.cursor(row_factory=tuple_row) as cursor:
+        cursor.executemany(_SCHEDULE, params, returning=True)
+        while True:
+            row = cursor.fetchone()
+            if row is not None:
+                run_at.append(float(row[0]))
+            if not cursor.nextset():
+                break
+        if run_at:
+            # Delivered when the caller commits.
+            cursor.execute("SELECT pg_notify(%s, %s)", (WAKEUP_CHANNEL, repr(min(run_at))))
+    return len(run_at)
 
 
 def cancel(conn: psycopg.Connection[Any], timer_key: str) -> bool:
@@ -84,4 +112,11 @@ def cancel(conn: psycopg.Connection[Any], timer_key: str) -> bool:
 
     A timer that already fired stays fired: its fire is in the ledger.
     """
-    return conn.execute(_CANCEL, (timer_key,)).rowcount > 0
+    return cancel_many(conn, [timer_key]) > 0
+
+
+def cancel_many(conn: psycopg.Connection[Any], timer_keys: Sequence[str]) -> int:
+    """``cancel`` each of ``timer_keys`` in one statement; returns how many were armed."""
+    if not timer_keys:
+        return 0
+    return conn.execute(_CANCEL, (list(timer_keys),)).rowcount

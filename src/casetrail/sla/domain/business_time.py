@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -94,6 +94,11 @@ class BusinessHours:
     timezone: str
     weekly: tuple[tuple[Window, ...], ...]  # seven days, Monday first
     holidays: frozenset[date]
+    # Each local day's windows as UTC instants, computed once per day asked about (the
+    # time-zone arithmetic is what deadlines spend their time on).
+    _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
+    )
 
     @classmethod
     def define(
@@ -156,21 +161,31 @@ class BusinessHours:
         for offset in range(MAX_SEARCH_DAYS):
             try:
                 local_day = day + timedelta(days=offset)
+                windows = self._windows_of(local_day, zone)
             except OverflowError:  # the end of the calendar (year 9999)
                 return
-            if local_day in self.holidays:
-                continue
-            for window in self.weekly[local_day.weekday()]:
-                try:
-                    opens = _instant(local_day, window.start_minute, zone)
-                    closes = _instant(local_day, window.end_minute, zone)
-                except OverflowError:
-                    return
+            for opens, closes in windows:
                 # A DST change can make wall-clock windows touch or vanish; never go back.
                 opens = max(opens, latest)
                 if closes > opens:
                     latest = closes
                     yield opens, closes
+
+    def _windows_of(self, local_day: date, zone: ZoneInfo) -> tuple[tuple[datetime, datetime], ...]:
+        known = self._days.get(local_day)
+        if known is None:
+            if local_day in self.holidays:
+                known = ()
+            else:
+                known = tuple(
+                    (
+                        _instant(local_day, window.start_minute, zone),
+                        _instant(local_day, window.end_minute, zone),
+                    )
+                    for window in self.weekly[local_day.weekday()]
+                )
+            self._days[local_day] = known
+        return known
 
 
 def _instant(day: date, minutes: int, zone: ZoneInfo) -> datetime:

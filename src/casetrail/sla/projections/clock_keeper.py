@@ -27,7 +27,7 @@ from casetrail.cases.published import Conversation, Ticket
 from casetrail.customers.published import Customer
 from casetrail.platform.eventstore.in_transaction import append, lock_streams
 from casetrail.platform.subscriptions.view import Numbered
-from casetrail.platform.timers import cancel, create_tables, schedule
+from casetrail.platform.timers import Timer, cancel_many, create_tables, schedule_many
 from casetrail.sla.domain.aggregates import CALENDAR_TOPICS, POLICY_TOPICS, Calendar, Policy
 from casetrail.sla.domain.clocks import CaseClocks, MetricClock, case_clocks
 from casetrail.sla.domain.facts import CaseFact, FactKind
@@ -529,13 +529,11 @@ class _Batch:
             cursor.executemany(_DELETE_CLOCK, sorted(self.deletes, key=str))
         if self.upserts:
             cursor.executemany(_UPSERT_CLOCK, list(self.upserts.values()))
-        conn = self.connection
-        for key, change in self.timers.items():
-            if change is None:
-                cancel(conn, key)
-            else:
-                due_at, kind, payload, why = change
-                schedule(conn, key, due_at, kind=kind, payload=payload, cause=why)
+        cancel_many(self.connection, [key for key, change in self.timers.items() if change is None])
+        schedule_many(
+            self.connection,
+            [Timer(key, *change) for key, change in self.timers.items() if change is not None],
+        )
         if self.decisions:
             self._record_decisions()
 
