@@ -97,11 +97,11 @@ def test_the_deadline_is_recorded_with_its_cause_and_a_timer_is_armed(sla_world:
         "active",
         1,
     )
-    [decision] = sla_world.rows("SELECT * FROM sla_decisions WHERE case_id = %s", case_id)
+    [decision] = sla_world.decisions(case_id)
     assert decision["kind"] == "started"
     assert decision["cause_event"] == "Opened"
     assert decision["cause_ref"] == f"{case_id}@1"
-    assert str(decision["calendar_id"]) == calendar_id
+    assert decision["calendar_id"] == calendar_id
     [timer] = sla_world.rows("SELECT * FROM platform_timers WHERE kind = 'sla.breach'")
     assert timer["due_at"] == MONDAY_0930_BERLIN
     assert f"{case_id}@1" in timer["cause"]
@@ -136,7 +136,7 @@ def test_a_reply_in_time_disarms_the_breach(sla_world: SlaWorld) -> None:
     assert sla_world.rows("SELECT * FROM sla_breaches") == []
     [clock] = sla_world.rows("SELECT * FROM sla_clocks WHERE case_id = %s", case_id)
     assert clock["state"] == "fulfilled"
-    kinds = [row["kind"] for row in sla_world.rows("SELECT kind FROM sla_decisions ORDER BY id")]
+    kinds = [row["kind"] for row in sla_world.decisions()]
     assert kinds == ["started", "stopped"]
 
 
@@ -167,20 +167,18 @@ def test_a_new_holiday_restates_open_cases_and_a_closed_case_keeps_its_outcome(
     [clock] = sla_world.rows("SELECT * FROM sla_clocks WHERE case_id = %s", open_one)
     assert clock["due_at"] == MONDAY_0930_BERLIN + timedelta(days=1)
     assert clock["calendar_version"] == 2
-    restated = sla_world.rows(
-        "SELECT * FROM sla_decisions WHERE case_id = %s AND kind = 'restated'", open_one
-    )
+    restated = [row for row in sla_world.decisions(open_one) if row["kind"] == "restated"]
     assert [row["reason"] for row in restated] == ["office closed on Monday"]
     [timer] = sla_world.rows(
         "SELECT due_at FROM platform_timers WHERE timer_key LIKE %s", f"sla:{open_one}:%:breach"
     )
     assert timer["due_at"] == MONDAY_0930_BERLIN + timedelta(days=1)
 
-    closed_rows = sla_world.rows(
-        "SELECT kind, calendar_version FROM sla_decisions WHERE case_id = %s ORDER BY id",
-        closed_one,
+    closed_rows = sla_world.decisions(closed_one)
+    assert (closed_rows[-1]["kind"], closed_rows[-1]["calendar_version"]) == (
+        "outcome_restated",
+        2,
     )
-    assert closed_rows[-1] == {"kind": "outcome_restated", "calendar_version": 2}
     [kept] = sla_world.rows("SELECT * FROM sla_clocks WHERE case_id = %s", closed_one)
     assert kept["calendar_version"] == 1
 
@@ -211,14 +209,14 @@ def test_following_the_log_again_from_the_start_decides_nothing_twice(sla_world:
     sla_world.clock.now = MONDAY_0930_BERLIN - timedelta(minutes=5)
     reply(sla_world, case_id)
     sla_world.follow()
-    decisions = sla_world.rows("SELECT kind, cause_ref FROM sla_decisions ORDER BY id")
+    decisions = [(row["kind"], row["cause_ref"]) for row in sla_world.decisions()]
     clocks = sla_world.rows("SELECT * FROM sla_clocks")
 
     with psycopg.connect(sla_world.database_url, autocommit=True) as conn:
         conn.execute("UPDATE subscription_positions SET position = 0 WHERE name = 'sla.clocks'")
     sla_world.follow()
 
-    assert sla_world.rows("SELECT kind, cause_ref FROM sla_decisions ORDER BY id") == decisions
+    assert [(row["kind"], row["cause_ref"]) for row in sla_world.decisions()] == decisions
     assert sla_world.rows("SELECT * FROM sla_clocks") == clocks
 
 
@@ -246,7 +244,7 @@ def test_a_case_the_revised_policy_no_longer_covers_loses_its_clock_and_timer(
     sla_world.follow()
 
     assert sla_world.rows("SELECT * FROM sla_clocks WHERE case_id = %s", case_id) == []
-    kinds = [row["kind"] for row in sla_world.rows("SELECT kind FROM sla_decisions ORDER BY id")]
+    kinds = [row["kind"] for row in sla_world.decisions()]
     assert kinds == ["started", "no_longer_covered"]
     assert sla_world.rows("SELECT * FROM platform_timers") == []
 
@@ -282,7 +280,5 @@ def test_a_customer_becoming_vip_brings_their_open_case_under_the_vip_policy(
     [after] = sla_world.rows("SELECT * FROM sla_clocks WHERE case_id = %s", case_id)
     assert before["policy_id"] != after["policy_id"]
     assert after["due_at"] == FRIDAY_1630_BERLIN + timedelta(minutes=15)
-    [restated] = sla_world.rows(
-        "SELECT reason FROM sla_decisions WHERE case_id = %s AND kind = 'restated'", case_id
-    )
+    [restated] = [row for row in sla_world.decisions(case_id) if row["kind"] == "restated"]
     assert restated["reason"] == "customer tier changed to vip"

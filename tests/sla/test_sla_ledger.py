@@ -45,10 +45,8 @@ def test_a_deadline_is_an_event_naming_its_cause_and_versions(sla_world: SlaWorl
     assert (decided.cause_event, decided.cause_ref) == ("Opened", f"{case_id}@1")
     assert (decided.calendar_id, decided.calendar_version) == (calendar_id, 1)
     assert decided.policy_version == 1
-    [row] = sla_world.rows(
-        "SELECT cause_notification FROM sla_decisions WHERE case_id = %s", case_id
-    )
-    assert row["cause_notification"] == decided.cause_notification
+    [row] = sla_world.rows("SELECT decided_through FROM sla_cases WHERE case_id = %s", case_id)
+    assert row["decided_through"] == decided.cause_notification
 
 
 def test_a_breach_found_late_is_one_event_with_its_true_due_time(sla_world: SlaWorld) -> None:
@@ -133,3 +131,28 @@ def test_the_ledger_reads_over_http_as_decisions_and_findings(sla_world: SlaWorl
     assert entries[0]["policy"]["version"] == 1
     assert entries[2]["due_at"] == MONDAY_0930_BERLIN
     assert f"{case_id}@1" in entries[2]["timer_cause"]
+
+
+def test_following_a_restatement_again_records_it_once(sla_world: SlaWorld) -> None:
+    calendar_id = office(sla_world)
+    case_id = open_urgent(sla_world)
+    sla_world.follow()
+    for version, holiday in ((1, date(2026, 12, 7)), (2, date(2026, 12, 8))):
+        sla_world.admin.revise_calendar(
+            UUID(calendar_id),
+            CalendarDefinition("Berlin", "Europe/Berlin", WEEKDAYS, [holiday]),
+            reason=f"office closed on {holiday}",
+            expected_version=version,
+            actor=SUPERVISOR,
+        )
+    sla_world.follow()
+    recorded = [(e.originator_version, type(e).__name__) for e in ledger(sla_world, case_id)]
+    assert len(recorded) == 3
+
+    with psycopg.connect(sla_world.database_url, autocommit=True) as conn:
+        conn.execute("UPDATE subscription_positions SET position = 0 WHERE name = 'sla.clocks'")
+    sla_world.follow()
+
+    assert [(e.originator_version, type(e).__name__) for e in ledger(sla_world, case_id)] == (
+        recorded
+    )

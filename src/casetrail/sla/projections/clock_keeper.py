@@ -41,7 +41,6 @@ from casetrail.sla.projections.tables import (
     CASES,
     CLOCKS,
     CONVERSATIONS,
-    DECISIONS,
     create_sla_tables,
 )
 
@@ -60,6 +59,9 @@ class FollowedCase:
     customer_id: str | None
     facts: list[CaseFact]
     closed: bool
+    # The last event (notification id) a decision about the case was recorded on: following
+    # the log again from an earlier position decides nothing twice.
+    decided_through: int = 0
     changed: bool = False
 
 
@@ -266,6 +268,8 @@ class SlaClockKeeper:
             self._decide(batch, case, cause)
 
     def _decide(self, batch: _Batch, case: FollowedCase, cause: Cause) -> None:
+        if cause.notification_id <= case.decided_through:
+            return
         moment = Moment(before=cause.notification_id + 1)
         tier = (
             self._tiers.tier_of(case.customer_id, cause.at)
@@ -286,10 +290,10 @@ class SlaClockKeeper:
             if before is not None and before.same_decision(row):
                 continue
             if case.closed and cause.restated:
-                batch.record(row, "outcome_restated", cause)  # the outcome stays as it was
+                batch.record(case, row, "outcome_restated", cause)  # the outcome stays
                 continue
             kind = _kind_of(row, before, cause)
-            batch.record(row, kind, cause)
+            batch.record(case, row, kind, cause)
             batch.keep(row)
             if kind == "stopped" and row.metric != "resolution" and self._metrics is not None:
                 self._metrics.response_time.labels(row.metric, row.priority).observe(
@@ -298,7 +302,7 @@ class SlaClockKeeper:
             _arm(batch, row, cause)
         for key, row in list(recorded.items()):
             if key not in decided and not case.closed:
-                batch.record(row, "no_longer_covered", cause)
+                batch.record(case, row, "no_longer_covered", cause)
                 batch.drop(row)
                 _disarm(batch, row)
 
@@ -348,17 +352,6 @@ def _disarm(batch: _Batch, row: ClockRow) -> None:
 # A timer as the batch leaves it: armed (due time, kind, payload, cause) or cancelled (None).
 TimerChange = tuple[datetime, str, dict[str, Any], str] | None
 
-# Only the decisions not recorded before are returned (and become ledger events): a
-# position moved back decides again, and must not record twice.
-_INSERT_DECISIONS = (
-    f"INSERT INTO {DECISIONS} (case_id, metric, cycle, kind, state, due_at, at_risk_at,"
-    " policy_id, policy_version, calendar_id, calendar_version, cause_ref, cause_event,"
-    " cause_notification, reason, decided_at)"
-    " SELECT * FROM unnest(%s::uuid[], %s::text[], %s::int[], %s::text[], %s::text[],"
-    " %s::timestamptz[], %s::timestamptz[], %s::uuid[], %s::int[], %s::uuid[], %s::int[],"
-    " %s::text[], %s::text[], %s::bigint[], %s::text[], %s::timestamptz[])"
-    " ON CONFLICT DO NOTHING RETURNING case_id, metric, cycle, cause_notification"
-)
 _UPSERT_CLOCK = (
     f"INSERT INTO {CLOCKS} ({', '.join(_CLOCK_COLUMNS)}, decided_at, cause_ref)"
     f" VALUES ({', '.join(['%s'] * (len(_CLOCK_COLUMNS) + 2))})"
@@ -370,9 +363,10 @@ _UPSERT_CLOCK = (
 )
 _DELETE_CLOCK = f"DELETE FROM {CLOCKS} WHERE case_id = %s AND metric = %s AND cycle = %s"
 _UPSERT_CASE = (
-    f"INSERT INTO {CASES} (case_id, customer_id, facts, closed)"
-    " VALUES (%s, %s, %s, %s) ON CONFLICT (case_id) DO UPDATE"
-    " SET facts = excluded.facts, closed = excluded.closed"
+    f"INSERT INTO {CASES} (case_id, customer_id, facts, closed, decided_through)"
+    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (case_id) DO UPDATE"
+    " SET facts = excluded.facts, closed = excluded.closed,"
+    " decided_through = excluded.decided_through"
 )
 
 
@@ -423,7 +417,8 @@ class _Batch:
             self.cases[case_id] = None
             self.recorded[case_id] = {}
         for row in self.cursor.execute(
-            f"SELECT case_id, customer_id, facts, closed FROM {CASES} WHERE case_id = ANY(%s)",
+            f"SELECT case_id, customer_id, facts, closed, decided_through FROM {CASES}"
+            " WHERE case_id = ANY(%s)",
             (wanted,),
         ).fetchall():
             self.cases[row["case_id"]] = _followed(row)
@@ -492,8 +487,10 @@ class _Batch:
         self.upserts.pop(key, None)
         self.deletes.add(key)
 
-    def record(self, row: ClockRow, kind: str, cause: Cause) -> None:
+    def record(self, case: FollowedCase, row: ClockRow, kind: str, cause: Cause) -> None:
         self.decisions.append((row, kind, cause))
+        case.decided_through = max(case.decided_through, cause.notification_id)
+        case.changed = True
         if kind == "outcome_restated":
             return
         key = (row.case_id, row.metric, row.cycle)
@@ -519,6 +516,7 @@ class _Batch:
                         case.customer_id,
                         Jsonb([fact.as_json() for fact in case.facts]),
                         case.closed,
+                        case.decided_through,
                     )
                     for case in changed
                 ],
@@ -538,51 +536,16 @@ class _Batch:
             self._record_decisions()
 
     def _record_decisions(self) -> None:
-        """The decisions' rows, then their events in the cases' SLA ledgers (last: the
-        event store's write lock is held from there to the commit)."""
-        columns = [_decision_columns(row, kind, cause) for row, kind, cause in self.decisions]
-        new = {
-            (row["case_id"], row["metric"], row["cycle"], row["cause_notification"])
-            for row in self.cursor.execute(
-                _INSERT_DECISIONS, [list(c) for c in zip(*columns, strict=True)]
-            )
-        }
-        recorded = [
-            (row, kind, cause)
-            for row, kind, cause in self.decisions
-            if (row.case_id, row.metric, row.cycle, cause.notification_id) in new
-        ]
-        if not recorded:
-            return
-        ledgers = {sla_ledger_id(row.case_id) for row, _, _ in recorded}
+        """The decisions as events in the cases' SLA ledgers (last in the batch: the event
+        store's write lock is held from there to the commit)."""
+        ledgers = {sla_ledger_id(row.case_id) for row, _, _ in self.decisions}
         versions = lock_streams(self.connection, self.app, ledgers)
         events = []
-        for row, kind, cause in recorded:
+        for row, kind, cause in self.decisions:
             ledger = sla_ledger_id(row.case_id)
             versions[ledger] += 1
             events.append(_decided(ledger, versions[ledger], row, kind, cause))
         append(self.connection, self.app, events)
-
-
-def _decision_columns(row: ClockRow, kind: str, cause: Cause) -> tuple[Any, ...]:
-    return (
-        row.case_id,
-        row.metric,
-        row.cycle,
-        kind,
-        row.state,
-        row.due_at,
-        row.at_risk_at,
-        row.policy_id,
-        row.policy_version,
-        row.calendar_id,
-        row.calendar_version,
-        cause.ref,
-        cause.event,
-        cause.notification_id,
-        cause.reason,
-        cause.at,
-    )
 
 
 def _decided(ledger: UUID, version: int, row: ClockRow, kind: str, cause: Cause) -> Ledger.Event:
@@ -620,4 +583,5 @@ def _followed(row: DictRow) -> FollowedCase:
         row["customer_id"],
         [CaseFact.from_json(item) for item in row["facts"]],
         row["closed"],
+        row["decided_through"],
     )

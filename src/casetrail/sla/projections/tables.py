@@ -1,10 +1,10 @@
 """The SLA context's tables in the event store's database.
 
-- ``sla_cases``: each case's facts as the clocks follow them, and whether it is closed;
+- ``sla_cases``: each case's facts as the clocks follow them, whether it is closed, and the
+  last event a decision about it was recorded on (the decisions themselves are events in the
+  case's SLA ledger, ``sla.domain.ledger``);
 - ``sla_conversations``: which case a conversation belongs to;
 - ``sla_clocks``: each clock (case, metric, cycle) as last decided;
-- ``sla_decisions``: every decision, append-only: the deadline set, moved, paused, met or
-  restated, with the event that caused it and the policy and calendar versions used;
 - ``sla_breaches`` and ``sla_warnings``: a breach or at-risk warning per clock, recorded once
   when its timer fired, with the due time and the detection time; the outbox of the
   ``support.case.sla.*`` messages (``published_at`` once Kafka acknowledged them);
@@ -23,7 +23,6 @@ import psycopg
 CASES = "sla_cases"
 CONVERSATIONS = "sla_conversations"
 CLOCKS = "sla_clocks"
-DECISIONS = "sla_decisions"
 BREACHES = "sla_breaches"
 WARNINGS = "sla_warnings"
 # What analysts query through Trino: one row per clock, as last decided.
@@ -38,6 +37,7 @@ CREATE TABLE IF NOT EXISTS {CASES} (
     facts jsonb NOT NULL,
     closed boolean NOT NULL DEFAULT false
 );
+ALTER TABLE {CASES} ADD COLUMN IF NOT EXISTS decided_through bigint NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS {CONVERSATIONS} (
     conversation_id uuid PRIMARY KEY,
     case_id uuid NOT NULL
@@ -64,28 +64,6 @@ CREATE TABLE IF NOT EXISTS {CLOCKS} (
     PRIMARY KEY (case_id, metric, cycle)
 );
 CREATE INDEX IF NOT EXISTS {CLOCKS}_open_due ON {CLOCKS} (due_at) WHERE stopped_at IS NULL;
-CREATE TABLE IF NOT EXISTS {DECISIONS} (
-    id bigserial PRIMARY KEY,
-    case_id uuid NOT NULL,
-    metric text NOT NULL,
-    cycle integer NOT NULL,
-    kind text NOT NULL,
-    state text NOT NULL,
-    due_at timestamptz,
-    at_risk_at timestamptz,
-    policy_id uuid,
-    policy_version integer,
-    calendar_id uuid,
-    calendar_version integer,
-    cause_ref text NOT NULL,
-    cause_event text NOT NULL,
-    cause_notification bigint NOT NULL,
-    reason text,
-    decided_at timestamptz NOT NULL,
-    recorded_at timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (case_id, metric, cycle, cause_notification)
-);
-CREATE INDEX IF NOT EXISTS {DECISIONS}_case ON {DECISIONS} (case_id, decided_at);
 CREATE TABLE IF NOT EXISTS {BREACHES} (
     case_id uuid NOT NULL,
     metric text NOT NULL,
