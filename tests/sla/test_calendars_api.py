@@ -39,6 +39,14 @@ def test_public_holidays_are_seeded_and_stored_as_dates(sla_api: TestClient) -> 
     assert calendar["holiday_source"]["country"] == "DE"
 
 
+def test_a_subdivisions_own_holidays_are_seeded(sla_api: TestClient) -> None:
+    seed = {"country": "DE", "subdivision": "BY", "years": [2026]}
+    calendar = created(
+        sla_api.post("/support/calendars", json={**BERLIN_OFFICE, "holiday_seed": seed})
+    )
+    assert "2026-01-06" in calendar["holidays"]  # Epiphany, in Bavaria only
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -51,6 +59,10 @@ def test_public_holidays_are_seeded_and_stored_as_dates(sla_api: TestClient) -> 
         ({"weekly_hours": {"mon": [["09:00", "29:00"]]}}, "body.weekly_hours.mon.0.1"),
         ({"weekly_hours": {"someday": [["09:00", "17:00"]]}}, "body.weekly_hours.someday"),
         ({"holiday_seed": {"country": "ZZ", "years": [2026]}}, "body.holiday_seed.country"),
+        (
+            {"holiday_seed": {"country": "DE", "subdivision": "XX", "years": [2026]}},
+            "body.holiday_seed.subdivision",
+        ),
         ({"holidays": ["not-a-date"]}, "body.holidays.0"),
     ],
 )

@@ -22,16 +22,20 @@ class HolidaySeed:
     subdivision: str | None = None
 
     def resolve(self) -> list[date]:
-        try:
-            found = holidays.country_holidays(
-                self.country, subdiv=self.subdivision, years=list(self.years)
-            )
-        except NotImplementedError:
+        supported = holidays.list_supported_countries()
+        if self.country not in supported:
             raise InvalidDefinition(
                 "holiday_seed.country", f"no public holidays are known for {self.country!r}"
-            ) from None
-        except Exception as error:  # an unknown subdivision, mostly
-            raise InvalidDefinition("holiday_seed.subdivision", str(error)) from None
+            )
+        if self.subdivision is not None and self.subdivision not in supported[self.country]:
+            known = ", ".join(supported[self.country]) or "none"
+            raise InvalidDefinition(
+                "holiday_seed.subdivision",
+                f"{self.country} has no subdivision {self.subdivision!r} (known: {known})",
+            )
+        found = holidays.country_holidays(
+            self.country, subdiv=self.subdivision, years=list(self.years)
+        )
         return sorted(found.keys())
 
     def source(self) -> dict[str, Any]:
