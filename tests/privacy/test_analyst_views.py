@@ -67,6 +67,7 @@ def test_analyst_views_mask_like_the_api(
         mask_text(TEXTS[1]),
     )
     assert case["opened_by_subject"] == pseudonym("cust-a")
+    assert "department_id" in case  # analysts group by the department a case was routed to
     assert mask_text(TEXTS[0]) == "Write to [email] or [email]"
     assert mask_text(TEXTS[1]) == "Call [phone], or ([phone] after 6"
     assert mask_text(TEXTS[2]) == TEXTS[2]

@@ -59,7 +59,7 @@ CASES_SQL = f"""
         CASE WHEN opened_by_role = 'CUSTOMER' THEN casetrail_pseudonym(opened_by_subject)
             ELSE opened_by_subject END AS opened_by_subject,
         opened_by_role, created_at, updated_at, resolved_at, version, message_count,
-        first_response_at, last_activity_at, waiting_since, archived_at
+        first_response_at, last_activity_at, waiting_since, archived_at, department_id
     FROM {CASE_LIST}"""
 
 MESSAGES_SQL = f"""
