@@ -152,7 +152,7 @@ class BusinessHours:
             yield opens, min(closes, end)
 
     def open_intervals_from(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
-        zone = ZoneInfo(self.timezone)
+        zone = ZoneInfo(self.timezone)  # the module keeps one instance per name
         try:
             day = start.astimezone(zone).date()
         except OverflowError:

@@ -538,11 +538,11 @@ class _Batch:
     def _record_decisions(self) -> None:
         """The decisions as events in the cases' SLA ledgers (last in the batch: the event
         store's write lock is held from there to the commit)."""
-        ledgers = {sla_ledger_id(row.case_id) for row, _, _ in self.decisions}
-        versions = lock_streams(self.connection, self.app, ledgers)
+        ledgers = {row.case_id: sla_ledger_id(row.case_id) for row, _, _ in self.decisions}
+        versions = lock_streams(self.connection, self.app, set(ledgers.values()))
         events = []
         for row, kind, cause in self.decisions:
-            ledger = sla_ledger_id(row.case_id)
+            ledger = ledgers[row.case_id]
             versions[ledger] += 1
             events.append(_decided(ledger, versions[ledger], row, kind, cause))
         append(self.connection, self.app, events)
